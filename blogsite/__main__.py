@@ -1,0 +1,3 @@
+from blogsite.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,202 @@
+"""The command line. The only place where errors become messages and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from blogsite import __version__
+from blogsite.errors import BlogsiteError, Problem, UsageError
+
+EXAMPLES = {
+    "init": "example:\n  blogsite init myblog\n  cd myblog && blogsite build",
+    "new": 'example:\n  blogsite new "Tweeter or not Tweeter ?"\n  blogsite new "Ready to go" --no-draft',
+    "build": "example:\n  blogsite build\n  blogsite build --drafts --output /tmp/preview\n"
+    "  blogsite build --strict        # warnings (misspelled keys) become errors",
+    "serve": "example:\n  blogsite serve\n  blogsite serve --port 8080 --host 0.0.0.0",
+    "check": "example:\n  blogsite check",
+    "publish": "example:\n  blogsite publish --dry-run\n  blogsite publish\n"
+    "  blogsite publish --post influence-reputation-et-legitimite-le-succes --network mastodon",
+}
+
+
+def _color(code: str, text: str, stream) -> str:
+    if os.environ.get("NO_COLOR") or not getattr(stream, "isatty", lambda: False)():
+        return text
+    return f"\033[{code}m{text}\033[0m"
+
+
+def report(problems: list[Problem] | tuple[Problem, ...], stream=None) -> None:
+    stream = stream or sys.stderr
+    for p in problems:
+        text = p.render()
+        head, _, rest = text.partition(": ")
+        head = _color("33" if p.warning else "31;1", head, stream)
+        print(f"{head}: {rest}", file=stream)
+    errors = sum(1 for p in problems if not p.warning)
+    if errors > 1:
+        print(_color("31;1", f"{errors} errors", stream), file=stream)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own usage errors: exit 2, no traceback
+        self.print_usage(sys.stderr)
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="blogsite",
+        description="A static blog generator that announces each new post exactly once "
+        "on X, Mastodon and Bluesky. Run the commands in your site's folder.",
+        epilog="example:\n  blogsite init myblog && cd myblog && blogsite serve",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"blogsite {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=EXAMPLES[name],
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+
+    p = add("init", "Create a new site skeleton in DIR.")
+    p.add_argument("dir", metavar="DIR", help="folder to create (must be empty or absent)")
+
+    p = add("new", "Create a new post file in posts/ and print its path.")
+    p.add_argument("title", metavar="TITLE", help="the post's title")
+    p.add_argument(
+        "--draft",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="mark the post as a draft (default: --draft)",
+    )
+
+    p = add("build", "Write the site into the output folder (default public/).")
+    p.add_argument("--drafts", action="store_true", help="include drafts and future posts")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument("--output", metavar="DIR", help="output folder (default: [build] output)")
+
+    p = add("serve", "Preview the site with live reload; drafts are shown.")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+
+    add("check", "Build in memory and report problems (broken links, invalid feeds).")
+
+    p = add("publish", "Build, deploy, verify live, and announce new posts.")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
+    p.add_argument(
+        "--post", action="append", default=[], metavar="SLUG", help="announce this post, whatever its age"
+    )
+    p.add_argument(
+        "--network",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this network (x, mastodon, bluesky); repeatable",
+    )
+    return parser
+
+
+def _config():
+    from blogsite.config import load_config
+
+    return load_config(Path.cwd())
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from blogsite.scaffold import create_site
+
+    target = create_site(Path(args.dir))
+    print(f"Created a new site in {target}")
+    print(f"Next: cd {args.dir} && blogsite serve")
+    return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from blogsite.scaffold import new_post
+
+    path = new_post(_config(), args.title, draft=args.draft)
+    print(path)
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from blogsite.build import build_site
+
+    config = _config()
+    result = build_site(config, output=args.output, include_drafts=args.drafts, strict=args.strict)
+    report(result.warnings)
+    from blogsite.errors import display_path
+
+    print(
+        f"Built {len(result.site.posts)} posts, {result.written} files into "
+        f"{display_path(result.output)}/ in {result.seconds:.2f} s"
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from blogsite.serve import serve
+
+    serve(_config(), host=args.host, port=args.port)
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from blogsite.check import check_site
+
+    problems = check_site(_config())
+    if any(not p.warning for p in problems):
+        raise BlogsiteError(problems)
+    report(problems)
+    print("No problems found." if not problems else "No errors found.")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from blogsite.publish import publish
+
+    result = publish(
+        _config(),
+        dry_run=args.dry_run,
+        slugs=args.post,
+        networks=args.network,
+        echo=lambda line: print(line, flush=True),
+    )
+    return 1 if result.failed else 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
+    "new": cmd_new,
+    "build": cmd_build,
+    "serve": cmd_serve,
+    "check": cmd_check,
+    "publish": cmd_publish,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return 2
+        return COMMANDS[args.command](args)
+    except BlogsiteError as exc:
+        report(exc.problems)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

@@ -1,0 +1,311 @@
+"""A post (or a plain page) read from a Markdown file with front matter."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slugify import slugify as _slugify
+
+from blogsite.errors import Problem, did_you_mean, display_path
+from blogsite.frontmatter import FrontMatterError, split_front_matter
+from blogsite.markdown import Rendered, render_inline, render_markdown
+from blogsite.typography import for_text
+
+POST_KEYS = (
+    "title",
+    "date",
+    "updated",
+    "tags",
+    "summary",
+    "slug",
+    "draft",
+    "lang",
+    "image",
+    "aliases",
+    "syndicate",
+)
+PAGE_KEYS = ("title", "slug", "summary", "lang", "image", "aliases", "draft", "updated")
+SLUG_RE = re.compile(r"^[\w][\w.-]*$")
+
+
+def slugify(text: str) -> str:
+    """Readable ASCII slug: "Influence, réputation ... le succès" -> "influence-...-le-succes"."""
+    return _slugify(text, max_length=80, word_boundary=True) or "post"
+
+
+@dataclass(frozen=True)
+class Post:
+    source: Path
+    title: str
+    slug: str
+    lang: str
+    body: str
+    html: str
+    toc: str
+    summary_html: str
+    teaser: str  # plain text summary for meta tags, feeds and announcements
+    date: datetime | None = None
+    updated: datetime | None = None
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    image: str | None = None
+    aliases: tuple[str, ...] = ()
+    syndicate: bool | tuple[str, ...] = True
+    explicit_summary: bool = False
+    is_page: bool = False
+    url: str = ""  # site-relative path ("/2010/03/slug/"), set by the site loader
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_title(self) -> str:
+        return for_text(self.title, self.lang)
+
+    def announces_on(self, network: str) -> bool:
+        if self.syndicate is True:
+            return True
+        if self.syndicate is False:
+            return False
+        return network in self.syndicate
+
+
+class _Reader:
+    """Reads one file's front matter, collecting every problem instead of stopping."""
+
+    def __init__(self, path: Path, fm_lines: dict[str, int], problems: list[Problem]):
+        self.path = path
+        self.lines = fm_lines
+        self.problems = problems
+
+    def error(self, key: str | None, message: str, hint: str = "") -> None:
+        line = self.lines.get(key) if key else None
+        self.problems.append(Problem(display_path(self.path), message, hint, line))
+
+    def warn(self, key: str, message: str, hint: str = "") -> None:
+        self.problems.append(
+            Problem(display_path(self.path), message, hint, self.lines.get(key), warning=True)
+        )
+
+
+def _text(reader: _Reader, data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        reader.error(key, f"`{key}` must be text", f'for example: {key}: "…"')
+        return None
+    return value.strip()
+
+
+def _str_list(reader: _Reader, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = data.get(key)
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        # "tags: twitter, musique" is a common hand-written form; accept it.
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+        reader.error(key, f"`{key}` must be a list of text", f"for example: {key}: [twitter, musique]")
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def parse_date(
+    reader: _Reader, data: dict[str, Any], key: str, zone: ZoneInfo
+) -> datetime | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    hint = f"write {key}: 2010-03-08 or {key}: 2010-03-08T14:30:00+01:00"
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime.combine(value, time(0, 0))
+    elif isinstance(value, time):
+        reader.error(key, f"`{key}` is a time without a day", hint)
+        return None
+    elif isinstance(value, str):
+        raw = value.strip()
+        candidate = raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
+        candidate = re.sub(r"Z$", "+00:00", candidate)
+        try:
+            result = datetime.fromisoformat(candidate)
+        except ValueError:
+            if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", raw):
+                reader.error(key, f"`{key}` {raw!r} is not a real date", "check the day and month; " + hint)
+            else:
+                reader.error(key, f"`{key}` {raw!r} is not a date", hint)
+            return None
+    else:
+        reader.error(key, f"`{key}` must be a date, not {value!r}", hint)
+        return None
+    if result.tzinfo is None:
+        result = result.replace(tzinfo=zone)
+    return result
+
+
+def _plain(html: str) -> str:
+    text = re.sub(r"<[^>]+>", "", html)
+    import html as _html
+
+    return re.sub(r"\s+", " ", _html.unescape(text)).strip()
+
+
+def parse_post(
+    path: Path,
+    *,
+    zone: ZoneInfo,
+    default_lang: str,
+    is_page: bool = False,
+    problems: list[Problem],
+    raw: bytes | None = None,
+) -> Post | None:
+    """Parse one file; append problems (errors and warnings) and return None on errors."""
+    start = len([p for p in problems if not p.warning])
+    name = display_path(path)
+    try:
+        data_bytes = raw if raw is not None else path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, f"cannot read the file: {exc.strerror}", "check its permissions"))
+        return None
+    try:
+        text = data_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data_bytes[: exc.start].count(b"\n") + 1
+        problems.append(
+            Problem(
+                name,
+                f"the file is not UTF-8 (byte 0x{data_bytes[exc.start]:02x} at offset {exc.start})",
+                "re-save it as UTF-8 in your editor (it is probably Latin-1 or Windows-1252)",
+                line,
+            )
+        )
+        return None
+    text = text.replace("\r\n", "\n")
+    try:
+        fm = split_front_matter(text)
+    except FrontMatterError as exc:
+        problems.append(Problem(name, exc.message, exc.hint, exc.line))
+        return None
+    reader = _Reader(path, fm.key_lines, problems)
+    data = fm.data
+    if fm.fmt == "none":
+        reader.error(
+            None,
+            "no front matter found",
+            "did you forget to add `---` lines? A post starts with:\n"
+            "  ---\n  title: My post\n  date: 2010-03-08\n  ---",
+        )
+        problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 1)
+        return None
+
+    allowed = PAGE_KEYS if is_page else POST_KEYS
+    for key in data:
+        if key not in allowed:
+            reader.warn(key, f"unknown front-matter key `{key}`", did_you_mean(key, allowed))
+
+    title = _text(reader, data, "title")
+    if not title:
+        reader.error(
+            "title" if "title" in data else None,
+            "the post has no title" if not is_page else "the page has no title",
+            'add a line `title: "…"` to the front matter',
+        )
+        if "title" not in data:
+            problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 2)
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        reader.error("draft", "`draft` must be true or false", "for example: draft: true")
+        draft = False
+    lang = _text(reader, data, "lang") or default_lang
+    if not re.match(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", lang):
+        reader.error("lang", f"`lang` {lang!r} is not a BCP 47 language tag", "for example: lang: fr")
+        lang = default_lang
+    post_date = None
+    updated = parse_date(reader, data, "updated", zone)
+    if not is_page:
+        post_date = parse_date(reader, data, "date", zone)
+        if post_date is None and "date" not in data and not draft:
+            reader.error(
+                None,
+                "the post has no date",
+                "add a line like `date: 2010-03-08` (or `draft: true` while you write it)",
+            )
+            problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 2)
+    slug_value = _text(reader, data, "slug")
+    if slug_value is not None:
+        if not SLUG_RE.match(slug_value) or ".." in slug_value:
+            reader.error(
+                "slug",
+                f"slug {slug_value!r} is not allowed: it could escape the output folder"
+                if ("/" in slug_value or ".." in slug_value or "\\" in slug_value)
+                else f"slug {slug_value!r} is not allowed",
+                "use letters, digits, '-', '_' and '.', like slug: mon-article",
+            )
+        slug = slug_value
+    else:
+        slug = slugify(title or path.stem)
+    tags = _str_list(reader, data, "tags") if not is_page else ()
+    aliases = _str_list(reader, data, "aliases")
+    for alias in aliases:
+        if not alias.startswith("/") or ".." in alias.split("/"):
+            reader.error(
+                "aliases",
+                f"alias {alias!r} must be a site path starting with /",
+                "for example: aliases: [/2010/03/old-title.html]",
+            )
+    image = _text(reader, data, "image")
+    syndicate: bool | tuple[str, ...] = True
+    if "syndicate" in data:
+        value = data["syndicate"]
+        if isinstance(value, bool):
+            syndicate = value
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            from blogsite.config import NETWORKS
+
+            for v in value:
+                if v not in NETWORKS:
+                    reader.error("syndicate", f"unknown network {v!r} in `syndicate`", did_you_mean(v, NETWORKS))
+            syndicate = tuple(value)
+        else:
+            reader.error(
+                "syndicate",
+                "`syndicate` must be false or a list of networks",
+                "for example: syndicate: [mastodon, bluesky]",
+            )
+    summary = _text(reader, data, "summary")
+
+    if len([p for p in problems if not p.warning]) > start:
+        return None
+    rendered: Rendered = render_markdown(fm.body, lang)
+    if summary:
+        summary_html = render_inline(summary, lang)
+    else:
+        summary_html = rendered.summary_html
+    teaser = _plain(summary_html)
+    return Post(
+        source=path,
+        title=title or "",
+        slug=slug,
+        lang=lang,
+        body=fm.body,
+        html=rendered.html,
+        toc=rendered.toc,
+        summary_html=summary_html,
+        teaser=teaser,
+        date=post_date,
+        updated=updated,
+        tags=tags,
+        draft=draft,
+        image=image,
+        aliases=aliases,
+        syndicate=syndicate,
+        explicit_summary=bool(summary),
+        is_page=is_page,
+    )

@@ -1,0 +1,201 @@
+"""The loaded site: posts, pages, tags and archives. It reads sources and renders nothing."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from blogsite.config import Config
+from blogsite.errors import BlogsiteError, Problem, display_path
+from blogsite.post import Post, parse_post, slugify
+
+POSTS_DIR = "posts"
+PAGES_DIR = "pages"
+STATIC_DIR = "static"
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    posts: tuple[Post, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/tags/{self.slug}/"
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+    posts: tuple[Post, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/archives/{self.year}/{self.month:02d}/"
+
+
+@dataclass(frozen=True)
+class Year:
+    year: int
+    months: tuple[Month, ...]
+
+    @property
+    def url(self) -> str:
+        return f"/archives/{self.year}/"
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return tuple(p for m in self.months for p in m.posts)
+
+
+@dataclass(frozen=True)
+class Site:
+    config: Config
+    posts: tuple[Post, ...]  # shown on the site, newest first
+    all_posts: tuple[Post, ...]  # every parsed post, drafts and future ones included
+    pages: tuple[Post, ...]
+    tags: tuple[Tag, ...]
+    years: tuple[Year, ...]
+    now: datetime
+    include_drafts: bool
+    warnings: tuple[Problem, ...] = field(default_factory=tuple)
+
+    def is_published(self, post: Post) -> bool:
+        return is_published(post, self.now)
+
+
+def is_published(post: Post, now: datetime) -> bool:
+    return not post.draft and post.date is not None and post.date <= now
+
+
+def post_url(config: Config, post: Post) -> str:
+    when = (post.date or datetime(1970, 1, 1, tzinfo=config.zone)).astimezone(config.zone)
+    return config.site.permalink.format(
+        year=f"{when.year:04d}",
+        month=f"{when.month:02d}",
+        day=f"{when.day:02d}",
+        slug=post.slug,
+        lang=post.lang,
+    )
+
+
+def source_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in (".md", ".markdown")
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def load_site(
+    config: Config,
+    *,
+    include_drafts: bool = False,
+    strict: bool = False,
+    now: datetime | None = None,
+    parse=parse_post,
+) -> Site:
+    """Read every post and page; raise BlogsiteError with every problem found."""
+    now = now or datetime.now(timezone.utc)
+    problems: list[Problem] = []
+    posts: list[Post] = []
+    pages: list[Post] = []
+    root = config.root
+    zone = config.zone
+    lang = config.site.language
+    for path in source_files(root / POSTS_DIR):
+        post = parse(path, zone=zone, default_lang=lang, problems=problems)
+        if post is not None:
+            posts.append(dataclasses.replace(post, url=post_url(config, post)))
+    for path in source_files(root / PAGES_DIR):
+        page = parse(path, zone=zone, default_lang=lang, is_page=True, problems=problems)
+        if page is not None:
+            pages.append(dataclasses.replace(page, url=f"/{page.slug}/"))
+
+    _check_urls(posts, pages, problems)
+    errors = [p for p in problems if not p.warning or strict]
+    if errors:
+        if strict:
+            problems = [p.as_error() for p in problems]
+        raise BlogsiteError(problems)
+
+    posts.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
+    shown = tuple(p for p in posts if include_drafts or is_published(p, now))
+    pages_shown = tuple(p for p in pages if include_drafts or not p.draft)
+    return Site(
+        config=config,
+        posts=shown,
+        all_posts=tuple(posts),
+        pages=tuple(sorted(pages_shown, key=lambda p: p.slug)),
+        tags=_tags(shown),
+        years=_years(shown, config),
+        now=now,
+        include_drafts=include_drafts,
+        warnings=tuple(p for p in problems if p.warning),
+    )
+
+
+RESERVED = ("/tags/", "/archives/", "/page/", "/static/")
+
+
+def _check_urls(posts: list[Post], pages: list[Post], problems: list[Problem]) -> None:
+    owners: dict[str, Post] = {}
+    for item in [*posts, *pages]:
+        for url, what in [(item.url, "URL"), *[(a, "alias") for a in item.aliases]]:
+            key = url if url.endswith("/") or "." in url.rsplit("/", 1)[-1] else url + "/"
+            other = owners.get(key)
+            if other is not None and other is not item:
+                problems.append(
+                    Problem(
+                        display_path(item.source),
+                        f"its {what} {url} is already used by {display_path(other.source)}",
+                        "give one of them another `slug` (or remove the duplicate alias)",
+                    )
+                )
+            else:
+                owners[key] = item
+            if item.is_page and any(key.startswith(r) for r in RESERVED) or key == "/":
+                problems.append(
+                    Problem(
+                        display_path(item.source),
+                        f"its {what} {url} is reserved for the site's own pages",
+                        "choose another `slug`",
+                    )
+                )
+
+
+def _tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
+    names: dict[str, str] = {}
+    members: dict[str, list[Post]] = {}
+    for post in posts:
+        for name in post.tags:
+            slug = slugify(name)
+            names.setdefault(slug, name)
+            bucket = members.setdefault(slug, [])
+            if post not in bucket:
+                bucket.append(post)
+    return tuple(
+        Tag(names[slug], slug, tuple(members[slug]))
+        for slug in sorted(members, key=lambda s: names[s].casefold())
+    )
+
+
+def _years(posts: tuple[Post, ...], config: Config) -> tuple[Year, ...]:
+    by_month: dict[tuple[int, int], list[Post]] = {}
+    for post in posts:
+        if post.date is None:
+            continue
+        d = post.date.astimezone(config.zone)
+        by_month.setdefault((d.year, d.month), []).append(post)
+    years: dict[int, list[Month]] = {}
+    for (y, m) in sorted(by_month, reverse=True):
+        years.setdefault(y, []).append(Month(y, m, tuple(by_month[(y, m)])))
+    return tuple(Year(y, tuple(ms)) for y, ms in years.items())

@@ -1,0 +1,74 @@
+"""Language-specific typography applied to rendered HTML text (never inside code or tags).
+
+French puts a no-break space before the high punctuation ; : ! ? and inside « », so that a
+line never starts with a lone "?" or "»". Following the Imprimerie nationale convention, a
+narrow no-break space (U+202F) goes before ; ! ? and inside « », a full one (U+00A0) before :.
+"""
+
+from __future__ import annotations
+
+import re
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+_SKIP_TAGS = ("code", "pre", "kbd", "samp", "script", "style", "math")
+_TOKENS = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
+_URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|&#?\w+;", re.I)
+
+
+def _french_text(text: str) -> str:
+    # Protect URLs written as text and character entities: their ':', '?', '!' and ';'
+    # are not punctuation.
+    urls: list[str] = []
+
+    def keep(m: re.Match[str]) -> str:
+        urls.append(m.group(0))
+        return f"\x00{len(urls) - 1}\x00"
+
+    text = _URL.sub(keep, text)
+    # Existing spaces before high punctuation become no-break spaces.
+    text = re.sub(r"[ \t\u00a0\u202f]+([;!?])", NNBSP + r"\1", text)
+    text = re.sub(r"[ \t\u00a0\u202f]+:(?=\s|$|\)|&nbsp;)", NBSP + ":", text)
+    text = re.sub(r"[ \t\u00a0\u202f]+(»)", NNBSP + r"\1", text)
+    text = re.sub(r"(«)[ \t\u00a0\u202f]*", r"\1" + NNBSP, text)
+    # "Non? Alors" -> "Non ? Alors": only after a letter and before a space or the end, so
+    # smileys like ":p" or ";)" and times like 10:30 are left alone.
+    text = re.sub(r"(?<=[^\W\d_])([!?;]+)(?=\s|$)", NNBSP + r"\1", text)
+    return re.sub(r"\x00(\d+)\x00", lambda m: urls[int(m.group(1))], text)
+
+
+def french_html(html: str) -> str:
+    """Apply French typography to the text nodes of an HTML fragment."""
+    parts = _TOKENS.split(html)
+    out: list[str] = []
+    skip_depth = 0
+    for index, part in enumerate(parts):
+        if index % 2 == 1:
+            tag = re.match(r"<\s*(/?)\s*([a-zA-Z0-9]+)", part)
+            if tag and tag.group(2).lower() in _SKIP_TAGS:
+                skip_depth += -1 if tag.group(1) else 1
+                skip_depth = max(skip_depth, 0)
+            out.append(part)
+        elif skip_depth or not part:
+            out.append(part)
+        else:
+            out.append(_french_text(part))
+    return "".join(out)
+
+
+def french_text(text: str) -> str:
+    """Apply French typography to plain text (titles, summaries)."""
+    return _french_text(text)
+
+
+def is_french(lang: str) -> bool:
+    return lang.lower().split("-")[0] == "fr"
+
+
+def for_html(html: str, lang: str) -> str:
+    return french_html(html) if is_french(lang) else html
+
+
+def for_text(text: str, lang: str) -> str:
+    return french_text(text) if is_french(lang) else text
