@@ -75,7 +75,12 @@ class Renderer:
                 ("application/atom+xml", "Atom", "/atom.xml"),
                 ("application/feed+json", "JSON Feed", "/feed.json"),
             ],
-            "now_year": self.site.now.astimezone(self.config.zone).year,
+            # The newest post's year, not the clock's: an unchanged site rebuilds identically.
+            "now_year": (
+                self.site.posts[0].date.astimezone(self.config.zone).year
+                if self.site.posts and self.site.posts[0].date
+                else 1970
+            ),
             "site_has_tags": bool(self.site.tags),
             "is_published": self.site.is_published,
         }
