@@ -59,6 +59,7 @@ class Renderer:
             "site": site,
             "site_title": for_text(site.title, site.language),
             "lang": lang,
+            "colon": "\u00a0:" if lang.lower().split("-")[0] == "fr" else ":",
             "t": lambda text, **kw: translate(text, lang, **kw),
             "url": self.url,
             "abs_url": self.abs_url,
