@@ -1,0 +1,235 @@
+"""Bluesky through the atproto SDK: a post with link facet, hashtags, langs and a link card."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from atproto import Client, models
+from atproto_client import exceptions as at_errors
+from atproto_client.models.utils import get_model_as_dict
+from atproto_client.request import Request
+from atproto_core.exceptions import AtProtocolError
+
+from blogsite.announce import (
+    BLUESKY_LIMIT,
+    BLUESKY_THUMB_MAX_BYTES,
+    bluesky_facets,
+    bluesky_length,
+)
+from blogsite.networks.base import (
+    RateLimited,
+    Refused,
+    SendResult,
+    Unavailable,
+    describe,
+    missing,
+    parse_reset,
+    register_secret,
+    timeout,
+)
+
+if TYPE_CHECKING:
+    from blogsite.announce import Announcement
+    from blogsite.config import BlueskySection
+
+ENV_VARS = ("BLOGSITE_BLUESKY_APP_PASSWORD",)
+POST_COLLECTION = "app.bsky.feed.post"
+THUMB_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
+# Records looked at for an earlier copy before an uncertain retry (two pages).
+LOOKUP_RECORDS = 100
+
+
+def _rkey(uri: str) -> str:
+    return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+class BlueskyNetwork:
+    name = "bluesky"
+    label = "Bluesky"
+    env_vars = ENV_VARS
+
+    def __init__(self, section: BlueskySection, env: Mapping[str, str]) -> None:
+        self.section = section
+        self.env = env
+        self._client: Client | None = None
+        self.did = ""
+        self.handle = section.handle
+
+    def missing_credentials(self) -> list[str]:
+        return missing(self.env_vars, self.env)
+
+    @property
+    def client(self) -> Client:
+        if self._client is None:
+            client = Client(base_url=self.section.service, request=Request(timeout=timeout()))
+            client.on_session_change(self._on_session)
+            self._client = client
+        return self._client
+
+    def _on_session(self, event: Any, session: Any) -> None:
+        # Session tokens are credentials too: keep them out of every message.
+        register_secret(getattr(session, "access_jwt", None))
+        register_secret(getattr(session, "refresh_jwt", None))
+        self.did = str(getattr(session, "did", "") or self.did)
+        self.handle = str(getattr(session, "handle", "") or self.handle)
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except at_errors.RateLimitExceededError as exc:
+            headers = exc.response.headers if exc.response is not None else None
+            reset = parse_reset(headers)
+            raise RateLimited(f"Bluesky rate limit reached ({what})", reset) from None
+        except at_errors.UnauthorizedError as exc:
+            raise Refused(
+                f"{self.section.service} refused {what} for {self.section.handle} "
+                f"({describe(exc)}): check [social.bluesky] handle and "
+                "BLOGSITE_BLUESKY_APP_PASSWORD (an app password from Settings > App passwords)",
+                credentials=True,
+            ) from None
+        except at_errors.NetworkError as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status in (409, 413):
+                raise Refused(f"Bluesky refused {what}: {describe(exc)}") from None
+            raise Unavailable(f"no answer from Bluesky during {what}: {describe(exc)}") from None
+        except at_errors.RequestErrorBase as exc:
+            status = exc.response.status_code if exc.response is not None else None
+            if status is None or status >= 500:
+                raise Unavailable(f"Bluesky server error during {what}: {describe(exc)}") from None
+            raise Refused(f"Bluesky refused {what}: {describe(exc)}") from None
+        except AtProtocolError as exc:
+            raise Unavailable(f"Bluesky {what} failed: {describe(exc)}") from None
+
+    def connect(self) -> None:
+        password = self.env["BLOGSITE_BLUESKY_APP_PASSWORD"].strip()
+        register_secret(password)
+        # The profile lookup is an app.bsky call not every PDS serves; we do not need it.
+        self._call(
+            "login", self.client.login, self.section.handle, password, fetch_bsky_profile=False
+        )
+        if not self.did:
+            raise Unavailable("Bluesky login gave no account id (did)")
+
+    def limit(self) -> int:
+        return BLUESKY_LIMIT
+
+    def measure(self, text: str) -> int:
+        return bluesky_length(text)
+
+    def remote_url(self, uri: str) -> str:
+        return f"https://bsky.app/profile/{self.handle or self.did}/post/{_rkey(uri)}"
+
+    def _thumb(self, announcement: Announcement) -> Any | None:
+        """Upload the post's image for the card; a card without picture beats no post."""
+        path = announcement.image
+        if path is None:
+            return None
+        mime = mimetypes.guess_type(path.name)[0] or ""
+        try:
+            size = path.stat().st_size
+        except OSError:
+            return None
+        if mime not in THUMB_TYPES or not 0 < size <= BLUESKY_THUMB_MAX_BYTES:
+            return None
+        data = path.read_bytes()
+        try:
+            # Passing bytes as `content` (the SDK's upload_blob uses httpx's deprecated
+            # `data=` for bytes).
+            response = self._call(
+                "image upload",
+                self.client.invoke_procedure,
+                "com.atproto.repo.uploadBlob",
+                content=data,
+                headers={"Content-Type": mime},
+                output_encoding="application/json",
+            )
+        except (Refused, Unavailable, RateLimited):
+            return None
+        content = response.content
+        blob = content.get("blob") if isinstance(content, dict) else None
+        if not isinstance(blob, dict):
+            return None
+        return models.BlobRef.model_validate(blob)
+
+    def record(self, announcement: Announcement, thumb: Any | None) -> Any:
+        facets = [
+            models.AppBskyRichtextFacet.Main.model_validate(f)
+            for f in bluesky_facets(announcement.text, announcement.url, announcement.hashtags)
+        ]
+        embed = models.AppBskyEmbedExternal.Main(
+            external=models.AppBskyEmbedExternal.External(
+                uri=announcement.url,
+                title=announcement.title,
+                description=announcement.description,
+                thumb=thumb,
+            )
+        )
+        return models.AppBskyFeedPost.Record(
+            text=announcement.text,
+            created_at=self.client.get_current_time_iso(),
+            facets=facets or None,
+            embed=embed,
+            langs=[announcement.lang] if announcement.lang else None,
+        )
+
+    def send(self, announcement: Announcement, key: str) -> SendResult:
+        if not self.did:
+            self.connect()
+        record = self.record(announcement, self._thumb(announcement))
+        response = self._call(
+            "posting",
+            self.client.com.atproto.repo.create_record,
+            models.ComAtprotoRepoCreateRecord.Data(
+                repo=self.did, collection=POST_COLLECTION, record=record
+            ),
+        )
+        uri = str(getattr(response, "uri", "") or "")
+        if not uri:
+            raise Unavailable("Bluesky answered without the address of the new post")
+        return SendResult(uri, self.remote_url(uri))
+
+    def find_existing(self, announcement: Announcement) -> SendResult | None:
+        """The account's own recent post linking to this post, if an earlier attempt stored it."""
+        if not self.did:
+            self.connect()
+        cursor = None
+        seen = 0
+        while seen < LOOKUP_RECORDS:
+            params: dict[str, Any] = {"repo": self.did, "collection": POST_COLLECTION, "limit": 50}
+            if cursor:
+                params["cursor"] = cursor
+            page = self._call("lookup", self.client.com.atproto.repo.list_records, params)
+            records = list(getattr(page, "records", None) or [])
+            if not records:
+                return None
+            for item in records:
+                seen += 1
+                if _links_to(_as_dict(item.value), announcement.url):
+                    return SendResult(str(item.uri), self.remote_url(str(item.uri)))
+            cursor = getattr(page, "cursor", None)
+            if not cursor:
+                return None
+        return None
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    try:
+        return get_model_as_dict(value)
+    except Exception:  # noqa: BLE001 - an unreadable record simply does not match
+        return {}
+
+
+def _links_to(record: dict[str, Any], url: str) -> bool:
+    for facet in record.get("facets") or []:
+        for feature in facet.get("features") or []:
+            if feature.get("uri") == url:
+                return True
+    embed = record.get("embed") or {}
+    external = embed.get("external") or {}
+    if external.get("uri") == url:
+        return True
+    return url in str(record.get("text") or "")

@@ -1,0 +1,174 @@
+"""Mastodon through Mastodon.py, with an Idempotency-Key stable for (post, account)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonError,
+    MastodonNetworkError,
+    MastodonNotFoundError,
+    MastodonRatelimitError,
+    MastodonServerError,
+    MastodonUnauthorizedError,
+)
+
+from blogsite.announce import MASTODON_DEFAULT_LIMIT, MASTODON_URL_LENGTH, mastodon_length
+from blogsite.networks.base import (
+    RateLimited,
+    RecordingSession,
+    Refused,
+    SendResult,
+    Unavailable,
+    describe,
+    missing,
+    parse_reset,
+)
+
+if TYPE_CHECKING:
+    from blogsite.announce import Announcement
+    from blogsite.config import MastodonSection
+
+ENV_VARS = ("BLOGSITE_MASTODON_TOKEN",)
+class MastodonNetwork:
+    name = "mastodon"
+    label = "Mastodon"
+    env_vars = ENV_VARS
+
+    def __init__(self, section: MastodonSection, env: Mapping[str, str]) -> None:
+        self.section = section
+        self.env = env
+        self.base = section.instance.rstrip("/")
+        self._api: Mastodon | None = None
+        self._session = RecordingSession()
+        self._limit: int | None = None
+        self._url_length = MASTODON_URL_LENGTH
+        self.account_id = ""
+        self.account = ""
+
+    def missing_credentials(self) -> list[str]:
+        return missing(self.env_vars, self.env)
+
+    @property
+    def api(self) -> Mastodon:
+        if self._api is None:
+            self._api = Mastodon(
+                access_token=self.env["BLOGSITE_MASTODON_TOKEN"].strip(),
+                api_base_url=self.base,
+                # We decide how long to wait on a 429 ([publish] max_wait), not the library.
+                ratelimit_method="throw",
+                request_timeout=self._session.default_timeout,
+                session=self._session,
+                version_check_mode="none",
+            )
+        return self._api
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MastodonRatelimitError:
+            response = self._session.last_response
+            reset = parse_reset(response.headers if response is not None else None)
+            if reset is None and self._api is not None and self._api.ratelimit_reset:
+                reset = float(self._api.ratelimit_reset)
+            raise RateLimited(f"Mastodon rate limit reached ({what})", reset) from None
+        except MastodonUnauthorizedError:
+            raise Refused(
+                f"{self.base} refused the access token (401): check BLOGSITE_MASTODON_TOKEN "
+                "(it needs the write:statuses scope)",
+                credentials=True,
+            ) from None
+        except MastodonServerError as exc:
+            raise Unavailable(f"Mastodon server error during {what}: {describe(exc)}") from None
+        except MastodonNetworkError as exc:
+            raise Unavailable(
+                f"no answer from {self.base} during {what}: {describe(exc)}"
+            ) from None
+        except MastodonAPIError as exc:
+            status = exc.args[1] if len(exc.args) > 1 else None
+            if status == 403:
+                raise Refused(
+                    f"{self.base} refused {what} (403): the token of BLOGSITE_MASTODON_TOKEN "
+                    "lacks the write:statuses scope, or the account is limited",
+                    credentials=True,
+                ) from None
+            raise Refused(f"Mastodon refused {what}: {describe(exc)}") from None
+        except MastodonError as exc:
+            raise Unavailable(f"Mastodon {what} failed: {describe(exc)}") from None
+
+    def _instance_limits(self) -> None:
+        """max_characters and the URL length of this instance; 500 and 23 if it will not say."""
+        self._limit = MASTODON_DEFAULT_LIMIT
+        for path in ("/api/v2/instance", "/api/v1/instance"):
+            try:
+                response = self._session.get(self.base + path)
+                if response.status_code != 200:
+                    continue
+                data = response.json()
+            except Exception:  # noqa: BLE001 - any failure means: use the defaults
+                continue
+            config = (data or {}).get("configuration") or {}
+            statuses = config.get("statuses") or {}
+            limit = statuses.get("max_characters") or data.get("max_toot_chars")
+            if isinstance(limit, int) and limit > 0:
+                self._limit = limit
+            per_url = statuses.get("characters_reserved_per_url")
+            if isinstance(per_url, int) and per_url > 0:
+                self._url_length = per_url
+            return
+
+    def connect(self) -> None:
+        account = self._call("credential check", self.api.account_verify_credentials)
+        self.account_id = str(account["id"])
+        self.account = str(account.get("acct") or account.get("username") or "")
+
+    def limit(self) -> int:
+        if self._limit is None:
+            self._instance_limits()
+        assert self._limit is not None
+        return self._limit
+
+    def measure(self, text: str) -> int:
+        if self._limit is None:
+            self._instance_limits()
+        return mastodon_length(text, self._url_length)
+
+    def send(self, announcement: Announcement, key: str) -> SendResult:
+        language = announcement.lang.split("-")[0].lower() or None
+        status = self._call(
+            "posting",
+            self.api.status_post,
+            announcement.text,
+            visibility=self.section.visibility,
+            language=language,
+            idempotency_key=key,
+        )
+        status_id = str(status.get("id", ""))
+        if not status_id:
+            raise Unavailable("Mastodon answered without the id of the new post")
+        return SendResult(status_id, str(status.get("url") or status.get("uri") or ""))
+
+    def find_existing(self, announcement: Announcement) -> SendResult | None:
+        # Mastodon keeps idempotency keys for an hour only; after that, look at the account.
+        try:
+            if not self.account_id:
+                self.connect()
+            statuses = self._call(
+                "lookup", self.api.account_statuses, self.account_id, limit=40
+            )
+        except (Refused, RateLimited, Unavailable, MastodonNotFoundError):
+            return None
+        targets = (announcement.url, html.escape(announcement.url))
+        for status in statuses or []:
+            content = str(status.get("content") or "")
+            card = status.get("card") or {}
+            linked = any(f'href="{t}"' in content for t in targets)
+            if linked or card.get("url") == announcement.url:
+                return SendResult(
+                    str(status["id"]), str(status.get("url") or status.get("uri") or "")
+                )
+        return None

@@ -1,0 +1,179 @@
+"""X (Twitter) through tweepy's v2 Client, OAuth 1.0a user context."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import requests
+import tweepy
+from twitter_text.extract_urls import extract_urls_with_indices
+
+from blogsite.announce import X_LIMIT, x_length
+from blogsite.networks.base import (
+    RateLimited,
+    RecordingSession,
+    Refused,
+    RerouteAdapter,
+    SendResult,
+    Unavailable,
+    describe,
+    missing,
+    parse_reset,
+)
+
+if TYPE_CHECKING:
+    from blogsite.announce import Announcement
+    from blogsite.config import XSection
+
+ENV_VARS = (
+    "BLOGSITE_X_API_KEY",
+    "BLOGSITE_X_API_SECRET",
+    "BLOGSITE_X_ACCESS_TOKEN",
+    "BLOGSITE_X_ACCESS_TOKEN_SECRET",
+)
+# tweepy hard-codes its host; these are rerouted to `[social.x] api_base`.
+TWEEPY_ORIGINS = ("https://api.twitter.com/", "https://api.x.com/")
+DUPLICATE = re.compile(r"duplicate", re.IGNORECASE)
+
+
+def _comparable(text: str) -> str:
+    """Text with URLs blanked: X rewrites every link to t.co, so compare the rest."""
+    text = html.unescape(text)
+    out, last = [], 0
+    for found in extract_urls_with_indices(text):
+        start, end = found["indices"]
+        out.append(text[last:start])
+        out.append("<url>")
+        last = end
+    out.append(text[last:])
+    return re.sub(r"\s+", " ", "".join(out)).strip()
+
+
+class XNetwork:
+    name = "x"
+    label = "X"
+    env_vars = ENV_VARS
+
+    def __init__(self, section: XSection, env: Mapping[str, str]) -> None:
+        self.section = section
+        self.env = env
+        self._client: tweepy.Client | None = None
+        self.user_id = ""
+        self.username = ""
+
+    def missing_credentials(self) -> list[str]:
+        return missing(self.env_vars, self.env)
+
+    @property
+    def client(self) -> tweepy.Client:
+        if self._client is None:
+            client = tweepy.Client(
+                consumer_key=self.env["BLOGSITE_X_API_KEY"].strip(),
+                consumer_secret=self.env["BLOGSITE_X_API_SECRET"].strip(),
+                access_token=self.env["BLOGSITE_X_ACCESS_TOKEN"].strip(),
+                access_token_secret=self.env["BLOGSITE_X_ACCESS_TOKEN_SECRET"].strip(),
+            )
+            session = RecordingSession()
+            adapter = RerouteAdapter(self.section.api_base)
+            for origin in TWEEPY_ORIGINS:
+                session.mount(origin, adapter)
+            client.session = session
+            self._client = client
+        return self._client
+
+    def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a tweepy call, turning its exceptions into ours (scrubbed)."""
+        try:
+            return func(*args, **kwargs)
+        except tweepy.TooManyRequests as exc:
+            raise RateLimited(
+                f"X rate limit reached ({what})", parse_reset(exc.response.headers)
+            ) from None
+        except tweepy.Unauthorized:
+            raise Refused(
+                "X refused the credentials (401): check BLOGSITE_X_API_KEY, "
+                "BLOGSITE_X_API_SECRET, BLOGSITE_X_ACCESS_TOKEN and "
+                "BLOGSITE_X_ACCESS_TOKEN_SECRET (the app needs Read and Write permission, and "
+                "the access token must be regenerated after changing it)",
+                credentials=True,
+            ) from None
+        except tweepy.TwitterServerError as exc:
+            raise Unavailable(f"X server error during {what}: {describe(exc)}") from None
+        except tweepy.HTTPException as exc:
+            raise Refused(f"X refused {what}: {describe(exc)}") from None
+        except requests.RequestException as exc:
+            raise Unavailable(f"no answer from X during {what}: {describe(exc)}") from None
+        except tweepy.TweepyException as exc:
+            raise Unavailable(f"X {what} failed: {describe(exc)}") from None
+
+    def connect(self) -> None:
+        # Catches wrong or read-only keys before anything is posted, and gives the
+        # username for links to the posts.
+        response = self._call("credential check", self.client.get_me, user_auth=True)
+        data = getattr(response, "data", None)
+        if data is not None:
+            self.user_id = str(data.id)
+            self.username = str(getattr(data, "username", "") or "")
+
+    def limit(self) -> int:
+        return X_LIMIT
+
+    def measure(self, text: str) -> int:
+        return x_length(text)
+
+    def remote_url(self, tweet_id: str) -> str:
+        if self.username:
+            return f"https://x.com/{self.username}/status/{tweet_id}"
+        return f"https://x.com/i/web/status/{tweet_id}"
+
+    def send(self, announcement: Announcement, key: str) -> SendResult:
+        try:
+            response = self.client.create_tweet(text=announcement.text, user_auth=True)
+        except tweepy.Forbidden as exc:
+            messages = " ".join(exc.api_messages) + " " + str(exc)
+            if DUPLICATE.search(messages):
+                # X refuses an identical text from the same account: an earlier attempt,
+                # whose answer was lost, went through.
+                found = self._lookup(announcement)
+                note = "X reports duplicate content: an earlier attempt went through"
+                if found is not None:
+                    return SendResult(found.remote_id, found.remote_url, note)
+                return SendResult("", "", note)
+            raise Refused(f"X refused the post (403): {describe(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - mapped to our errors just below
+            self._call("posting", _reraise, exc)
+            raise
+        data = getattr(response, "data", None) or {}
+        tweet_id = str(data.get("id", "")) if isinstance(data, dict) else ""
+        if not tweet_id:
+            raise Unavailable("X answered without the id of the new post")
+        return SendResult(tweet_id, self.remote_url(tweet_id))
+
+    def _lookup(self, announcement: Announcement) -> SendResult | None:
+        """The account's recent post with this text, or None (also when lookup fails)."""
+        try:
+            if not self.user_id:
+                self.connect()
+            response = self._call(
+                "lookup", self.client.get_users_tweets, self.user_id, max_results=20,
+                user_auth=True,
+            )
+        except (Refused, RateLimited, Unavailable):
+            return None
+        wanted = _comparable(announcement.text)
+        for tweet in getattr(response, "data", None) or []:
+            if _comparable(str(getattr(tweet, "text", ""))) == wanted:
+                tweet_id = str(tweet.id)
+                return SendResult(tweet_id, self.remote_url(tweet_id))
+        return None
+
+    def find_existing(self, announcement: Announcement) -> SendResult | None:
+        # Only a hint: the duplicate-content 403 on the retry is the reliable signal.
+        return self._lookup(announcement)
+
+
+def _reraise(exc: BaseException) -> None:
+    raise exc
