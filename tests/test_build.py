@@ -1,0 +1,208 @@
+"""`blogsite build` end to end on fixture sites: what a reader and a feed reader get."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import feedparser
+
+from tests.conftest import tree
+
+
+def built(make_site, cli, name="tricky", *args):
+    site = make_site(name)
+    result = cli(site, "build", *args)
+    assert result.code == 0, result.err
+    return site, site / "public"
+
+
+def test_example_blog_builds_in_french(make_site, cli):
+    site, public = built(make_site, cli, "example")
+    page = (public / "2010/03/influence-reputation-et-legitimite-le-succes/index.html").read_text()
+    assert '<html lang="fr">' in page
+    assert "8 mars 2010" in page  # Babel's French date
+    assert "Publié le" in page and "Étiquettes" in page
+    # Smart punctuation and French spacing: ellipsis, guillemets with no-break spaces.
+    assert "Influence, réputation et légitimité … le succès" in page
+    assert "Stéphane\u202f!" in page
+    assert "Non\u202f?" in page
+    assert "«\u202fWow" in page
+    # The MySpace URL is linked and untouched by typography.
+    assert '<a href="http://myspace.com/my-own-fear">http://myspace.com/my-own-fear</a>' in page
+    assert "<blockquote>" in page
+    # "1 commentaire" is Blogger's comment count, not body text.
+    assert "1 commentaire" not in page
+    assert (public / "a-propos/index.html").is_file()
+    assert (public / "page/2/index.html").is_file()
+
+
+def test_slug_is_transliterated_ascii(make_site, cli):
+    _, public = built(make_site, cli, "example")
+    assert (public / "2010/03/influence-reputation-et-legitimite-le-succes").is_dir()
+
+
+def test_drafts_and_future_posts_never_leak(make_site, cli):
+    _, public = built(make_site, cli)
+    everything = b"".join(tree(public).values())
+    for secret in (b"A draft in progress", b"far future", b"secret-draft-tag", b"secret-future-tag"):
+        assert secret not in everything
+
+
+def test_build_drafts_includes_them_marked(make_site, cli):
+    site = make_site("tricky")
+    assert cli(site, "build", "--drafts").code == 0
+    page = (site / "public/2999/01/scheduled-for-the-far-future/index.html").read_text()
+    assert "Scheduled" in page and 'name="robots" content="noindex"' in page
+    drafts = list((site / "public").rglob("a-draft-in-progress/index.html"))
+    assert drafts and "Draft" in drafts[0].read_text()
+
+
+def test_markup_in_title_is_escaped(make_site, cli):
+    _, public = built(make_site, cli)
+    page = next(public.glob("2024/01/*/index.html")).read_text()
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "“quotes”" in page and "don’t" in page
+
+
+def test_summary_rules(make_site, cli):
+    _, public = built(make_site, cli)
+    home = (public / "page/2/index.html").read_text() + (public / "index.html").read_text()
+    assert "Titles are text, not HTML." in home  # before <!-- more -->
+    assert "This part is not in the summary" not in home
+    assert "A post in <strong>many</strong> scripts." in home  # explicit summary
+    feed = json.loads((public / "feed.json").read_text())
+    first = {i["title"]: i for i in feed["items"]}
+    assert first["Imported from Hugo"]["summary"].startswith("A post with TOML front matter")
+
+
+def test_base_path_prefixes_internal_links(make_site, cli):
+    _, public = built(make_site, cli)
+    page = (public / "about/index.html").read_text()
+    assert 'href="/blog/static/style.css' in page
+    assert 'href="/blog/archives/"' in page
+    assert '<link rel="canonical" href="https://tricky.example.org/blog/about/">' in page
+
+
+def test_code_tables_footnotes_toc(make_site, cli):
+    _, public = built(make_site, cli)
+    toml_post = (public / "2024/03/imported-from-hugo/index.html").read_text()
+    assert 'class="highlight"' in toml_post and '<span class="k">def</span>' in toml_post
+    assert 'class="toc"' in toml_post and 'id="first-heading"' in toml_post
+    mixed = (public / "2024/02/mixed-scripts/index.html").read_text()
+    assert "<table>" in mixed and 'class="footnote"' in mixed
+    assert '<html lang="ja">' in mixed
+    assert "こんにちは世界" in mixed
+
+
+def test_social_cards_and_microformats(make_site, cli):
+    _, public = built(make_site, cli)
+    mixed = (public / "2024/02/mixed-scripts/index.html").read_text()
+    assert '<meta property="og:image" content="https://tricky.example.org/blog/images/cover.png">' in mixed
+    assert '<meta name="twitter:card" content="summary_large_image">' in mixed
+    assert '<meta property="og:type" content="article">' in mixed
+    assert 'class="h-entry post"' in mixed and 'class="p-name"' in mixed
+    assert 'class="dt-published" datetime="2024-02-10T08:30:00-05:00"' in mixed  # site zone
+    assert 'class="e-content"' in mixed
+
+
+def test_feeds_autodiscovery_on_every_page(make_site, cli):
+    _, public = built(make_site, cli)
+    for page in public.rglob("*.html"):
+        text = page.read_text()
+        if "http-equiv=\"refresh\"" in text:
+            continue
+        for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
+            assert f'rel="alternate" type="{kind}"' in text, page
+
+
+def test_feeds_have_full_content_and_parse(make_site, cli):
+    _, public = built(make_site, cli)
+    for name in ("rss.xml", "atom.xml"):
+        feed = feedparser.parse((public / name).read_bytes())
+        assert not feed.bozo, feed.bozo_exception
+        assert len(feed.entries) == 4
+        titles = [e.title for e in feed.entries]
+        assert titles[0] == "L'été ... à Paris ?"
+        toml_entry = next(e for e in feed.entries if e.title == "Imported from Hugo")
+        assert "hello</span>" in toml_entry.content[0].value
+    tag_feed = feedparser.parse((public / "tags/html/atom.xml").read_bytes())
+    assert not tag_feed.bozo and len(tag_feed.entries) == 2
+    data = json.loads((public / "feed.json").read_text())
+    assert data["version"] == "https://jsonfeed.org/version/1.1"
+    assert all(i["url"].startswith("https://tricky.example.org/blog/") for i in data["items"])
+
+
+def test_feed_links_are_absolute(make_site, cli):
+    _, public = built(make_site, cli)
+    rss = (public / "rss.xml").read_text()
+    assert 'href="https://tricky.example.org/blog/2024/02/mixed-scripts/"' in rss
+
+
+def test_alias_redirects(make_site, cli):
+    _, public = built(make_site, cli)
+    page = (public / "old/markup.html").read_text()
+    assert 'http-equiv="refresh"' in page
+    assert "https://tricky.example.org/blog/2024/01/" in page
+
+
+def test_sitemap_robots_404(make_site, cli):
+    _, public = built(make_site, cli)
+    sitemap = (public / "sitemap.xml").read_text()
+    assert "<loc>https://tricky.example.org/blog/2024/02/mixed-scripts/</loc>" in sitemap
+    assert "far-future" not in sitemap
+    assert "Sitemap: https://tricky.example.org/blog/sitemap.xml" in (public / "robots.txt").read_text()
+    assert "Page not found" in (public / "404.html").read_text()
+
+
+def test_tags_index_and_archives(make_site, cli):
+    _, public = built(make_site, cli)
+    tags = (public / "tags/index.html").read_text()
+    assert "security" in tags and "日本語" in tags
+    assert (public / "archives/2024/02/index.html").is_file()
+    assert "February 2024" in (public / "archives/index.html").read_text()
+
+
+def test_theme_override(make_site, cli):
+    site = make_site("tricky")
+    (site / "theme").mkdir()
+    (site / "theme/page.html").write_text(
+        '{% extends "base.html" %}{% block content %}<p id="mine">OVERRIDDEN {{ post.title }}</p>'
+        "{% endblock %}"
+    )
+    (site / "theme/static").mkdir()
+    (site / "theme/static/style.css").write_text("body { color: red; }")
+    assert cli(site, "build").code == 0
+    assert "OVERRIDDEN About" in (site / "public/about/index.html").read_text()
+    assert (site / "public/static/style.css").read_text() == "body { color: red; }"
+    # Templates not overridden still come from the built-in theme.
+    assert 'class="h-entry post"' in (site / "public/2024/02/mixed-scripts/index.html").read_text()
+
+
+def test_output_option(make_site, cli, tmp_path):
+    site = make_site("tricky")
+    out = tmp_path / "elsewhere"
+    assert cli(site, "build", "--output", str(out)).code == 0
+    assert (out / "index.html").is_file() and not (site / "public").exists()
+
+
+def test_rebuild_is_byte_identical(make_site, cli):
+    site, public = built(make_site, cli)
+    first = tree(public)
+    assert cli(site, "build").code == 0
+    assert tree(public) == first
+
+
+def test_english_dates_and_strings(make_site, cli):
+    _, public = built(make_site, cli)
+    page = (public / "2024/03/imported-from-hugo/index.html").read_text()
+    assert "March 1, 2024" in page and "Posted on" in page
+
+
+def test_french_post_in_english_site(make_site, cli):
+    _, public = built(make_site, cli)
+    page = (public / "2024/04/l-ete-a-paris/index.html").read_text()
+    assert '<html lang="fr">' in page and "2 avril 2024" in page
+    assert re.search(r"Bonjour\u202f!", page)
+    assert "L’été … à Paris\u202f?" in page
