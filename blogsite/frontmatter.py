@@ -87,7 +87,9 @@ def _parse_yaml(raw: str) -> dict[str, Any]:
     try:
         data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # The context mark is where the broken construct starts ("[unclosed"), which is
+        # where the writer must look; the problem mark is where the parser gave up.
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise FrontMatterError(
