@@ -364,8 +364,8 @@ def _yaml_str(s: str) -> str:
 def blogsite_source(post: Post) -> str:
     tags = ", ".join(post.tags)
     return (
-        f"---\ntitle: {_yaml_str(post.title)}\ndate: {post.iso_date}\ntags: [{tags}]\n---\n\n"
-        + post.body
+        f"---\ntitle: {_yaml_str(post.title)}\ndate: {post.iso_date}\nslug: {post.slug}\n"
+        f"tags: [{tags}]\n---\n\n" + post.body
     )
 
 
@@ -554,7 +554,12 @@ def _copytree(src: Path, dst: Path) -> None:
 
 def expected_counts(posts: list[Post]) -> dict[str, int]:
     tags = {t for p in posts for t in p.tags}
-    return {"posts": len(posts), "home": -(-len(posts) // PAGINATE), "tags": len(tags)}
+    return {
+        "posts": len(posts),
+        "home": -(-len(posts) // PAGINATE),
+        "tags": len(tags),
+        "feed_items": min(len(posts), FEED_ITEMS),
+    }
 
 
 if __name__ == "__main__":  # quick look at the corpus: python3 bench/corpus.py 1000

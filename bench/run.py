@@ -37,6 +37,8 @@ BUILD_TIMEOUT = 3600
 # From this size on, Pelican cases run --pelican-large-runs times (a cold build
 # of 10,000 posts takes about a minute).
 LARGE = 5000
+# Other processes using more than this share of one core during a build make it noisy.
+BUSY_SHARE = 0.2
 
 CASES = ["cold", "edit", "noop", "clone"]
 CASE_TITLES = {
@@ -215,11 +217,37 @@ sys.exit(rc)
 """
 
 
+def cpu_busy_seconds() -> float:
+    """CPU seconds spent by every process on the machine since boot (0 if unknown)."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+WAIT_IDLE = 0.0  # set from --wait-idle
+
+
+def wait_for_idle(limit: float) -> None:
+    """Wait (at most `limit` seconds) until other processes use under 20% of a core."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        before = cpu_busy_seconds()
+        time.sleep(1.0)
+        if cpu_busy_seconds() - before < BUSY_SHARE:
+            return
+
+
 def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
     """Run one build; wall clock, CPU time and peak resident memory of the build."""
     with tempfile.NamedTemporaryFile("r", suffix=".tmp", delete=False) as tmp:
         stats_path = tmp.name
+    if WAIT_IDLE > 0:
+        wait_for_idle(WAIT_IDLE)
     use_time = Path(TIME).exists()
+    busy_before = cpu_busy_seconds()
     if use_time:
         full = [TIME, "-v", "-o", stats_path, *argv]
     else:  # a fresh wrapper process, so RUSAGE_CHILDREN covers this build only
@@ -235,7 +263,8 @@ def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
         wall = time.perf_counter() - start
     text = Path(stats_path).read_text(errors="replace")
     os.unlink(stats_path)
-    res: dict[str, float] = {"rc": rc, "wall_s": round(wall, 4)}
+    busy = cpu_busy_seconds() - busy_before
+    res: dict[str, float] = {"rc": rc, "wall_s": round(wall, 4), "machine_cpu_s": round(busy, 2)}
     if use_time:
         patterns = {
             "user_s": r"User time \(seconds\): ([\d.]+)",
@@ -259,6 +288,11 @@ def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
             sys_s=data.get("sys", math.nan),
             maxrss_kb=data.get("maxrss_kb", math.nan),
         )
+    if res.get("machine_cpu_s"):
+        # CPU time of other processes during the build: competition for the cores.
+        res["other_cpu_s"] = round(
+            max(0.0, res["machine_cpu_s"] - res.get("user_s", 0) - res.get("sys_s", 0)), 2
+        )
     return res
 
 
@@ -266,33 +300,35 @@ def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
 
 _POST = re.compile(r"^\d{4}/\d{2}/[^/]+/index\.html$")
 _HOME = re.compile(r"^(index\.html|page/\d+/index\.html|page/\d+\.html)$")
-_TAG = re.compile(r"^tags?/[^/]+(/index\.html|\.html|/page/\d+/index\.html)$")
-_FEED = re.compile(r"\.(xml|atom|rss)$")
+_TAG = re.compile(r"^tags?/(?!index\.html$)[^/]+(/index\.html|\.html|/page/\d+/index\.html)$")
+# The site-wide feed, whatever each generator calls it.
+MAIN_FEEDS = ("rss.xml", "index.xml", "feed.xml", "atom.xml")
+# Compared across generators; the rest of each output is listed for information.
+COMPARED = ("posts", "home", "tags", "feed_items")
+
+
+def feed_items(path: Path) -> int:
+    text = path.read_text(errors="replace")
+    return sum(text.count(s) for s in ("<item>", "<item ", "<entry>", "<entry "))
 
 
 def count_pages(out: Path) -> dict[str, object]:
-    counts: dict[str, object] = {
-        "posts": 0,
-        "home": 0,
-        "tags": 0,
-        "other_html": 0,
-        "feeds": 0,
-        "feed_items": 0,
-    }
-    others: list[str] = []
-    feeds: list[str] = []
+    """Post pages, home pages, tag pages and items of the main feed in one output,
+    plus a tally of every other file (by kind) for the report."""
+    counts: dict[str, object] = {"posts": 0, "home": 0, "tags": 0, "feed_items": 0}
+    extra: dict[str, int] = {}
     if not out.is_dir():
         return {**counts, "missing_output": True}
     for path in out.rglob("*"):
         if not path.is_file():
             continue
         rel = path.relative_to(out).as_posix()
+        kind = None
         if rel.endswith(".html"):
             if path.stat().st_size < 2048 and 'http-equiv="refresh"' in path.read_text(
                 errors="replace"
             ):
-                # Hugo writes page/1/ as a redirect to the home page: not a page.
-                counts["redirects"] = counts.get("redirects", 0) + 1
+                kind = "redirect pages"  # Hugo writes page/1/ as a redirect to /
             elif _POST.match(rel):
                 counts["posts"] += 1
             elif _HOME.match(rel):
@@ -300,21 +336,21 @@ def count_pages(out: Path) -> dict[str, object]:
             elif _TAG.match(rel):
                 counts["tags"] += 1
             else:
-                counts["other_html"] += 1
-                others.append(rel)
-        elif _FEED.search(rel) and "sitemap" not in rel:
-            feeds.append(rel)
-            text = path.read_text(errors="replace")
-            counts["feed_items"] = max(
-                counts["feed_items"],
-                text.count("<item>")
-                + text.count("<entry>")
-                + text.count("<item ")
-                + text.count("<entry "),
+                kind = rel.split("/")[0] + ("/ pages" if "/" in rel else "")
+        elif rel == next((f for f in MAIN_FEEDS if (out / f).is_file()), None):
+            counts["main_feed"] = rel
+            counts["feed_items"] = feed_items(path)
+        elif rel.endswith((".xml", ".json", ".atom", ".rss")):
+            kind = (
+                "other feeds"
+                if rel.startswith("tags") or "feed" in rel or rel in MAIN_FEEDS
+                else rel
             )
-    counts["feeds"] = len(feeds)
-    counts["feed_files"] = sorted(feeds)
-    counts["other_examples"] = sorted(others)[:5]
+        else:
+            kind = "other files"
+        if kind:
+            extra[kind] = extra.get(kind, 0) + 1
+    counts["extra"] = dict(sorted(extra.items()))
     return counts
 
 
@@ -458,35 +494,30 @@ def warm_up(gen: Generator, sites: Path, logs: Path) -> None:
 
 
 def check_counts(size: int, posts: list[corpus.Post], counts: dict[str, dict]) -> list[str]:
-    """Compare the page counts of every output with each other and with the corpus."""
+    """Compare post, home and tag page counts and main-feed items across outputs and with
+    the corpus; print a table of them (and a warning if they differ)."""
     warnings: list[str] = []
     exp = corpus.expected_counts(posts)
     exp_clone = corpus.expected_counts(posts + [corpus.extra_post(posts)])
-    keys = ["posts", "home", "tags", "other_html", "feeds", "feed_items"]
     for suffix, expected in (("", exp), (":clone", exp_clone)):
-        rows = {k: v for k, v in counts.items() if k.endswith(suffix) and (suffix or ":" not in k)}
+        rows = {k: v for k, v in counts.items() if (k.endswith(suffix) if suffix else ":" not in k)}
         if not rows:
             continue
-        mismatch = False
-        for key in keys:
-            values = {name: c.get(key) for name, c in rows.items()}
-            target = expected.get(key)
-            if len(set(values.values())) > 1 or (
-                target is not None and set(values.values()) != {target}
-            ):
-                mismatch = True
-        if mismatch:
-            what = "clone outputs" if suffix else "cold outputs"
-            warnings.append(f"{size} posts: page counts of the {what} differ")
-            log(f"\nWARNING: {size} posts: page counts of the {what} do not match\n")
-            log("| output | " + " | ".join(keys) + " |")
-            log("|---|" + "---|" * len(keys))
-            log("| expected | " + " | ".join(str(expected.get(k, "")) for k in keys) + " |")
-            for name, c in rows.items():
-                log(f"| {name} | " + " | ".join(str(c.get(k)) for k in keys) + " |")
-                if c.get("other_examples"):
-                    log(f"|   other html: {', '.join(c['other_examples'])} |")
-            log("")
+        bad = any(c.get(key) != expected[key] for c in rows.values() for key in COMPARED)
+        what = "fresh-clone outputs (one post added)" if suffix else "cold-build outputs"
+        if bad:
+            warnings.append(f"{size} posts: page counts of the {what} do not match")
+            log(f"\nWARNING: {size} posts: page counts of the {what} do NOT match")
+        else:
+            log(f"\n{size} posts: page counts of the {what} match")
+        log("\n| output | " + " | ".join(COMPARED) + " | not compared |")
+        log("|---|" + "---:|" * len(COMPARED) + "---|")
+        log("| expected | " + " | ".join(str(expected[k]) for k in COMPARED) + " | |")
+        for name, c in rows.items():
+            extra = ", ".join(f"{k}: {v}" for k, v in c.get("extra", {}).items())
+            marks = [str(c.get(k)) + ("" if c.get(k) == expected[k] else " ≠") for k in COMPARED]
+            log(f"| {name} | " + " | ".join(marks) + f" | {extra} |")
+        log("")
     return warnings
 
 
@@ -564,9 +595,19 @@ def main(argv: list[str] | None = None) -> int:
         default=str(BENCH / "results" / "latest.json"),
         help="where to write the JSON results (a .md table is written beside it)",
     )
+    ap.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each build, wait up to SECONDS for other processes to go quiet "
+        "(default: 0, do not wait); for shared machines",
+    )
     ap.add_argument("--work", default=str(BENCH / "work"), help="scratch folder")
     args = ap.parse_args(argv)
 
+    global WAIT_IDLE
+    WAIT_IDLE = args.wait_idle
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - {"blogsite", "hugo", "pelican"}
@@ -589,6 +630,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": sizes,
         "runs": args.runs,
         "pelican_large_runs": args.pelican_large_runs,
+        "wait_idle_s": args.wait_idle,
         "generators": list(gens),
         "results": {},
         "page_counts": {},
@@ -629,19 +671,42 @@ def main(argv: list[str] | None = None) -> int:
                 log("note: " + note)
             outcome = run_generator(gen, size, posts, size_dir / gen.source, runs, logs, counts)
             per_size[gen.name] = {case: o.summary() for case, o in outcome.items()}
+        base = per_size.get("blogsite", {})
+        for name, per_case in per_size.items():
+            for case, res in per_case.items():
+                b = base.get(case, {})
+                for key, ratio in (
+                    ("median_wall_s", "time_ratio"),
+                    ("median_maxrss_mb", "memory_ratio"),
+                ):
+                    if name != "blogsite" and res.get(key) and b.get(key):
+                        # how many times blogsite is faster (or uses less memory)
+                        res[ratio] = round(res[key] / b[key], 2)
         info["results"][str(size)] = per_size
         info["page_counts"][str(size)] = {
             "expected": corpus.expected_counts(posts),
-            **{
-                k: {kk: vv for kk, vv in v.items() if kk != "other_examples"}
-                | ({"other_examples": v["other_examples"]} if v.get("other_examples") else {})
-                for k, v in counts.items()
-            },
+            **counts,
         }
         info["warnings"] += check_counts(size, posts, counts)
         if not any(k for k in counts if ":" not in k):
             info["warnings"].append(f"{size} posts: no output to count")
 
+    busy = [
+        (r["other_cpu_s"], r["wall_s"])
+        for per_size in info["results"].values()
+        for per_gen in per_size.values()
+        for res in per_gen.values()
+        for r in res["runs"]
+        if "other_cpu_s" in r
+    ]
+    noisy = [1 for other, wall in busy if other > BUSY_SHARE * wall]
+    if noisy:
+        note = (
+            f"the machine was busy: in {len(noisy)} of {len(busy)} builds other processes used "
+            f"more than {BUSY_SHARE:.0%} of a core (other_cpu_s in the JSON); those timings are "
+            "noisy"
+        )
+        info["notes"].append(note)
     table = markdown_tables(info)
     header = (
         f"blogsite benchmark, {info['date']}: {info['machine']['cpu']}, "
@@ -651,7 +716,10 @@ def main(argv: list[str] | None = None) -> int:
     notes = "\n".join(f"- note: {n}" for n in info["notes"])
     warnings = "\n".join(f"- WARNING: {w}" for w in info["warnings"])
     if not info["warnings"]:
-        warnings = "- page counts (posts, home pages, tag pages, feed items) match across outputs"
+        warnings = (
+            "- page counts (post pages, home pages, tag pages, main-feed items) match across"
+            " outputs and with the corpus"
+        )
     report = "\n\n".join(x for x in (header, table, notes, warnings) if x)
     log("\n" + report)
 
