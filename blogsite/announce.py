@@ -27,13 +27,8 @@ TEMPLATE_FIELDS = ("title", "teaser", "url", "tags", "hashtags")
 # Title, teaser and link, each on its own paragraph; hashtags last, so that they are the
 # first thing to go when space runs out.
 DEFAULT_TEMPLATE = "{title}\n\n{teaser}\n\n{url}\n\n{hashtags}"
-DEFAULT_TEMPLATES = {
-    "x": DEFAULT_TEMPLATE,
-    "mastodon": DEFAULT_TEMPLATE,
-    # Bluesky shows a link card with the title and teaser under the text; repeating the
-    # teaser in the text would say everything twice.
-    "bluesky": "{title}\n\n{url}\n\n{hashtags}",
-}
+# The same on every network; Bluesky also gets a link card (title, teaser, image).
+DEFAULT_TEMPLATES = {name: DEFAULT_TEMPLATE for name in ("x", "mastodon", "bluesky")}
 
 ELLIPSIS = "…"
 X_LIMIT = 280

@@ -89,6 +89,7 @@ class Delivery:
     at: datetime | None = None
     attempts: int = 0
     uncertain: bool = False
+    text: str = ""  # what was (or is being) sent: a retry resends exactly this
 
     @property
     def is_done(self) -> bool:
@@ -200,6 +201,7 @@ class Ledger:
             # Once an attempt might have reached the network, stay careful until it is sent.
             uncertain=state != "sent"
             and bool(fields.get("uncertain", previous.uncertain if previous else False)),
+            text=fields.get("text", previous.text if previous else ""),
         )
         entry.networks[network] = delivery
         self.save()
@@ -240,6 +242,8 @@ class Ledger:
                     out.append(f"attempts = {d.attempts}\n")
                 if d.uncertain:
                     out.append("uncertain = true\n")
+                if d.text:
+                    out.append(f"text = {_toml_str(d.text)}\n")
         return "".join(out)
 
     def save(self) -> None:
@@ -392,7 +396,7 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
             state in STATES,
             f"[post.{name}] of {url}: state must be one of {', '.join(STATES)}, not {state!r}",
         )
-        for key in ("reason", "remote_id", "remote_url"):
+        for key in ("reason", "remote_id", "remote_url", "text"):
             need(isinstance(value.get(key, ""), str), f"[post.{name}] of {url}: {key} must be text")
         attempts = value.get("attempts", 0)
         need(
@@ -414,6 +418,7 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
             at=at,
             attempts=attempts,
             uncertain=uncertain,
+            text=value.get("text", ""),
         )
     return Entry(
         url=url,

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from atproto import Client, models
 from atproto_client import exceptions as at_errors
+from atproto_client.models.blob_ref import BlobRef
 from atproto_client.models.utils import get_model_as_dict
 from atproto_client.request import Request
 from atproto_core.exceptions import AtProtocolError
@@ -151,7 +152,7 @@ class BlueskyNetwork:
         blob = content.get("blob") if isinstance(content, dict) else None
         if not isinstance(blob, dict):
             return None
-        return models.BlobRef.model_validate(blob)
+        return BlobRef.model_validate(blob)
 
     def record(self, announcement: Announcement, thumb: Any | None) -> Any:
         facets = [

@@ -11,7 +11,6 @@ from mastodon import (
     MastodonAPIError,
     MastodonError,
     MastodonNetworkError,
-    MastodonNotFoundError,
     MastodonRatelimitError,
     MastodonServerError,
     MastodonUnauthorizedError,
@@ -154,14 +153,9 @@ class MastodonNetwork:
 
     def find_existing(self, announcement: Announcement) -> SendResult | None:
         # Mastodon keeps idempotency keys for an hour only; after that, look at the account.
-        try:
-            if not self.account_id:
-                self.connect()
-            statuses = self._call(
-                "lookup", self.api.account_statuses, self.account_id, limit=40
-            )
-        except (Refused, RateLimited, Unavailable, MastodonNotFoundError):
-            return None
+        if not self.account_id:
+            self.connect()
+        statuses = self._call("lookup", self.api.account_statuses, self.account_id, limit=40)
         targets = (announcement.url, html.escape(announcement.url))
         for status in statuses or []:
             content = str(status.get("content") or "")

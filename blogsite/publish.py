@@ -1,0 +1,705 @@
+"""`blogsite publish`: build, deploy, verify live, announce each new post exactly once.
+
+Exactly once rests on the syndication record (ledger.py): the intent is written before each
+send, the result right after, under a lock. After any doubt (a timeout, a lost answer, a
+killed process) the next run first looks on the network for the earlier attempt and resends
+exactly the recorded text, which each network's own de-duplication then recognises (X's
+duplicate-content 403, Mastodon's Idempotency-Key).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from blogsite.announce import Announcement, TooLong, announcement
+from blogsite.config import NETWORKS, Config
+from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
+from blogsite.ledger import (
+    LEDGER_FILE,
+    Delivery,
+    Entry,
+    Ledger,
+    load_ledger,
+    publish_lock,
+    touch_lock,
+)
+from blogsite.networks import LABELS, NETWORK_ORDER, make_network
+from blogsite.networks.base import (
+    SECRET_VARS,
+    Network,
+    NetworkError,
+    RateLimited,
+    Refused,
+    scrub,
+)
+from blogsite.post import Post
+from blogsite.site import is_published
+
+# A retry after a 429 is attempted at most this many times for one send.
+MAX_RATE_LIMIT_RETRIES = 3
+# After a deploy, a post may take a moment to appear (CDN, Pages): poll this often.
+LIVE_POLL_SECONDS = 5.0
+LIVE_TIMEOUT = 10.0
+
+
+@dataclass
+class Outcome:
+    post: Post
+    network: str
+    state: str  # sent, skipped, pending, failed, already, would-send
+    detail: str = ""
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.network, self.network)
+
+
+@dataclass
+class PublishReport:
+    outcomes: list[Outcome] = field(default_factory=list)
+    dry_run: bool = False
+    old_skipped: int = 0  # posts recorded as skipped by the never-flood rule this run
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Something that should have gone out did not: the CLI exits 1."""
+        if self.errors:
+            return True
+        return any(o.state in ("pending", "failed") for o in self.outcomes)
+
+    @property
+    def sent(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.state == "sent"]
+
+
+@dataclass
+class _Job:
+    """One post on one network that this run means to send."""
+
+    post: Post
+    network: str
+    delivery: Delivery | None  # what the record said before this run
+    announcement: Announcement | None = None
+    error: str = ""  # composing failed
+
+    @property
+    def uncertain(self) -> bool:
+        d = self.delivery
+        return d is not None and (d.state == "sending" or d.uncertain)
+
+
+# -- entry point -------------------------------------------------------------------------------
+
+
+def publish(
+    config: Config,
+    *,
+    dry_run: bool,
+    slugs: list[str],
+    networks: list[str],
+    echo: Callable[[str], None],
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+) -> PublishReport:
+    """Run the publish flow. Raises BlogsiteError for mistakes in the command or the setup
+    (unknown post or network, missing credentials), listing every one of them."""
+    env = os.environ if env is None else env
+
+    def say(line: str) -> None:
+        echo(scrub(line, env))
+
+    names = _selected_networks(config, networks)
+    nets = {name: make_network(name, config.social[name], env) for name in names}
+    problems = _credential_problems(config, nets)
+    if problems and not dry_run:
+        raise BlogsiteError(problems)
+    for p in problems:
+        say(f"warning: {p.message} ({p.hint})")
+
+    if dry_run:
+        return _run(config, nets, slugs, say, dry_run=True, now=now, env=env)
+    with publish_lock(config.root):
+        return _run(config, nets, slugs, say, dry_run=False, now=now, env=env)
+
+
+def _selected_networks(config: Config, wanted: list[str]) -> list[str]:
+    problems: list[Problem] = []
+    for name in wanted:
+        if name not in NETWORKS:
+            problems.append(
+                Problem(
+                    "blogsite publish",
+                    f"unknown network {name!r}",
+                    did_you_mean(name, NETWORKS).replace("known keys", "networks"),
+                )
+            )
+        elif name not in config.social:
+            problems.append(
+                Problem(
+                    display_path(config.path),
+                    f"network {name!r} is not configured",
+                    f"add a [social.{name}] table to site.toml (see docs/publishing.md)",
+                )
+            )
+    if problems:
+        raise BlogsiteError(problems)
+    chosen = [n for n in NETWORK_ORDER if n in config.social and (not wanted or n in wanted)]
+    if not chosen:
+        raise BlogsiteError(
+            Problem(
+                display_path(config.path),
+                "no network is configured, so there is nothing to announce on",
+                "add [social.x], [social.mastodon] or [social.bluesky] to site.toml",
+            )
+        )
+    return chosen
+
+
+def _credential_problems(config: Config, nets: dict[str, Network]) -> list[Problem]:
+    problems = []
+    for net in nets.values():
+        absent = net.missing_credentials()
+        if absent:
+            names = ", ".join(absent)
+            problems.append(
+                Problem(
+                    "environment",
+                    f"{net.label}: missing credentials: set {names}",
+                    f"export {absent[0]}=… before `blogsite publish`; "
+                    "see docs/publishing.md for where to get "
+                    + ("them" if len(absent) > 1 else "it"),
+                )
+            )
+    return problems
+
+
+# -- the run -----------------------------------------------------------------------------------
+
+
+def _run(
+    config: Config,
+    nets: dict[str, Network],
+    slugs: list[str],
+    say: Callable[[str], None],
+    *,
+    dry_run: bool,
+    now: datetime | None,
+    env: Mapping[str, str],
+) -> PublishReport:
+    from blogsite.build import build_site
+
+    report = PublishReport(dry_run=dry_run)
+    ledger = load_ledger(config.root)
+
+    say("Building the site…")
+    built = build_site(config, strict=False, now=now)
+    site = built.site
+    now = site.now
+    output: Path | None = getattr(built, "output", None)
+
+    forced = _forced_posts(config, site.all_posts, slugs, list(nets), now)
+
+    deployed = False
+    if config.publish.deploy and not dry_run:
+        _deploy(config, say, env)
+        deployed = True
+
+    jobs = _plan(config, site.posts, ledger, nets, forced, now, report, dry_run=dry_run)
+    if not jobs:
+        _summary(report, say)
+        return report
+
+    for job in jobs:
+        net = nets[job.network]
+        try:
+            job.announcement = announcement(
+                job.network, config, job.post, measure=net.measure, limit=net.limit(),
+                output_dir=output,
+            )
+        except TooLong as exc:
+            job.error = exc.problems[0].message
+        except Exception as exc:  # noqa: BLE001 - reported per post, never a traceback
+            job.error = f"could not compose the text: {scrub(str(exc), env)}"
+
+    live = _verify_live(config, jobs, say, polling=deployed)
+
+    if dry_run:
+        _dry_run_report(jobs, nets, live, report, say)
+        _summary(report, say)
+        return report
+
+    _send_all(config, jobs, nets, live, ledger, report, say)
+
+    if report.sent:
+        say("Rebuilding so the posts link to their announcements…")
+        try:
+            build_site(config, strict=False, now=now)
+            if config.publish.deploy:
+                _deploy(config, say, env)
+        except BlogsiteError as exc:
+            report.errors.append("rebuild after announcing failed: " + str(exc))
+    _summary(report, say)
+    return report
+
+
+# -- choosing ----------------------------------------------------------------------------------
+
+
+def _forced_posts(
+    config: Config, posts: tuple[Post, ...], slugs: list[str], names: list[str], now: datetime
+) -> list[Post]:
+    """The posts named with --post; every unknown or unannounceable one is a problem."""
+    problems: list[Problem] = []
+    chosen: list[Post] = []
+    for slug in slugs:
+        wanted = slug.strip()
+        matches = [p for p in posts if p.slug == wanted]
+        if not matches and wanted.startswith("/"):
+            matches = [p for p in posts if p.url == wanted or wanted in p.aliases]
+        if not matches:
+            problems.append(
+                Problem(
+                    "blogsite publish",
+                    f"--post {slug}: no post has this slug",
+                    did_you_mean(wanted, sorted({p.slug for p in posts}))
+                    .replace("known keys", "slugs")
+                    if posts
+                    else "there are no posts yet",
+                )
+            )
+            continue
+        if len(matches) > 1:
+            urls = ", ".join(p.url for p in matches)
+            problems.append(
+                Problem(
+                    "blogsite publish",
+                    f"--post {slug}: several posts have this slug ({urls})",
+                    "name the one you mean by its URL, e.g. --post " + matches[0].url,
+                )
+            )
+            continue
+        post = matches[0]
+        where = display_path(post.source)
+        if post.draft:
+            problems.append(
+                Problem(where, f"--post {slug}: the post is a draft", "set `draft: false` first")
+            )
+        elif not is_published(post, now):
+            when = post.date.isoformat() if post.date else "?"
+            problems.append(
+                Problem(
+                    where,
+                    f"--post {slug}: the post is scheduled for {when}, not published yet",
+                    "announce it once its date has come",
+                )
+            )
+        elif not any(post.announces_on(n) for n in names):
+            problems.append(
+                Problem(
+                    where,
+                    f"--post {slug}: its `syndicate` setting excludes "
+                    + ", ".join(LABELS[n] for n in names),
+                    "change `syndicate` in its front matter",
+                )
+            )
+        elif post not in chosen:
+            chosen.append(post)
+    if problems:
+        raise BlogsiteError(problems)
+    return chosen
+
+
+def _plan(
+    config: Config,
+    published: tuple[Post, ...],
+    ledger: Ledger,
+    nets: dict[str, Network],
+    forced: list[Post],
+    now: datetime,
+    report: PublishReport,
+    *,
+    dry_run: bool,
+) -> list[_Job]:
+    """What to send this run, oldest post first; records never-flood skips on the way."""
+    window = timedelta(days=config.publish.window_days)
+    candidates = forced or [p for p in published if not p.is_page]
+    candidates = sorted(candidates, key=lambda p: (p.date or now, p.slug))
+    jobs: list[_Job] = []
+    old_posts: set[str] = set()
+    for post in candidates:
+        is_forced = post in forced
+        for name in nets:
+            if not post.announces_on(name):
+                if is_forced:
+                    report.outcomes.append(
+                        Outcome(post, name, "skipped", "its `syndicate` setting excludes it")
+                    )
+                continue
+            delivery = ledger.delivery(post, name)
+            if delivery is None:
+                age = now - post.date if post.date else timedelta(0)
+                if not is_forced and age > window:
+                    # Never flood: a post already old when first seen is not news.
+                    reason = (
+                        f"{age.days} days old when first seen "
+                        f"(window_days = {config.publish.window_days}); "
+                        f"`blogsite publish --post {post.slug}` announces it"
+                    )
+                    old_posts.add(post.url)
+                    if not dry_run:
+                        ledger.record(ledger.entry_for(post, now), name, "skipped", reason=reason)
+                    continue
+                jobs.append(_Job(post, name, None))
+            elif delivery.state == "sent":
+                if is_forced:
+                    report.outcomes.append(
+                        Outcome(post, name, "already", delivery.remote_url or "sent earlier")
+                    )
+            elif delivery.state == "skipped":
+                if is_forced:
+                    jobs.append(_Job(post, name, delivery))
+            else:  # sending, pending, failed: try again
+                jobs.append(_Job(post, name, delivery))
+    report.old_skipped = len(old_posts)
+    return jobs
+
+
+# -- deploy and verify -------------------------------------------------------------------------
+
+
+def _deploy(config: Config, say: Callable[[str], None], env: Mapping[str, str]) -> None:
+    command = config.publish.deploy
+    say(f"Deploying: {command}")
+    # The deploy command has no business with the social credentials.
+    child_env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
+    try:
+        proc = subprocess.Popen(
+            command,
+            shell=True,
+            cwd=config.root,
+            env=child_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+    except OSError as exc:
+        raise BlogsiteError(
+            Problem(display_path(config.path), f"[publish] deploy could not start: {exc}")
+        ) from None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        say("  " + line.rstrip("\n"))
+    code = proc.wait()
+    if code != 0:
+        raise BlogsiteError(
+            Problem(
+                display_path(config.path),
+                f"[publish] deploy failed with exit status {code}; nothing was announced",
+                "run the deploy command by hand to see what is wrong",
+            )
+        )
+
+
+def _is_live(url: str) -> tuple[bool, str]:
+    request = urllib.request.Request(url, headers={"User-Agent": "blogsite publish (live check)"})
+    try:
+        with urllib.request.urlopen(request, timeout=LIVE_TIMEOUT) as response:
+            status = response.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        return False, f"not live yet: GET {url} failed ({reason})"
+    if status == 200:
+        return True, ""
+    return False, f"not live yet: GET {url} answered {status}"
+
+
+def _verify_live(
+    config: Config, jobs: list[_Job], say: Callable[[str], None], *, polling: bool
+) -> dict[str, str]:
+    """URL -> "" when live, else why not. After a deploy, wait a little for it to appear."""
+    if not config.publish.verify_live:
+        return {}
+    urls = []
+    for job in jobs:
+        url = config.base_url + job.post.url.lstrip("/")
+        if url not in urls:
+            urls.append(url)
+    result: dict[str, str] = {}
+    deadline = time.monotonic() + (min(config.publish.max_wait, 120) if polling else 0)
+    pending = list(urls)
+    while True:
+        for url in list(pending):
+            ok, why = _is_live(url)
+            result[url] = why
+            if ok:
+                pending.remove(url)
+        if not pending or time.monotonic() + LIVE_POLL_SECONDS > deadline:
+            break
+        time.sleep(LIVE_POLL_SECONDS)
+    for url in pending:
+        say(f"{result[url]}; its announcements wait for the next publish")
+    return result
+
+
+# -- dry run -----------------------------------------------------------------------------------
+
+
+def _dry_run_report(
+    jobs: list[_Job],
+    nets: dict[str, Network],
+    live: dict[str, str],
+    report: PublishReport,
+    say: Callable[[str], None],
+) -> None:
+    say("Dry run: nothing is deployed, sent or recorded.")
+    current: Post | None = None
+    for job in jobs:
+        if job.post is not current:
+            current = job.post
+            say("")
+            say(f"{job.post.title} — {_url_of(job)}")
+        label = nets[job.network].label
+        not_live = live.get(_url_of(job), "")
+        if job.error:
+            say(f"  {label}: cannot announce: {job.error}")
+            report.outcomes.append(Outcome(job.post, job.network, "failed", job.error))
+            continue
+        ann = job.announcement
+        assert ann is not None
+        say(f"  {label}: {ann.length}/{ann.limit} ({_ruler(job.network)})")
+        for line in ann.text.split("\n"):
+            say(f"    │ {line}" if line else "    │")
+        if job.delivery is not None and job.delivery.state != "skipped":
+            say(f"    (earlier: {job.delivery.state}: {job.delivery.reason or '-'})")
+        if not_live:
+            say(f"    would stay pending: {not_live}")
+            report.outcomes.append(Outcome(job.post, job.network, "would-wait", not_live))
+        else:
+            report.outcomes.append(Outcome(job.post, job.network, "would-send", ann.text))
+
+
+def _ruler(network: str) -> str:
+    return {
+        "x": "twitter-text weighted length: URLs 23, CJK and emoji 2",
+        "mastodon": "characters, URLs 23, limit from the instance",
+        "bluesky": "graphemes",
+    }.get(network, "characters")
+
+
+def _url_of(job: _Job) -> str:
+    return job.announcement.url if job.announcement else job.post.url
+
+
+# -- sending -----------------------------------------------------------------------------------
+
+
+def _idempotency_key(net: Network, entry: Entry) -> str:
+    """Stable for (post, account): the post's first known URL and the account it goes to."""
+    first_url = entry.previous_urls[0] if entry.previous_urls else entry.url
+    account = getattr(net, "account_id", "") or getattr(net, "base", "") or ""
+    raw = f"blogsite|{net.name}|{account}|{first_url}"
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+def _until(reset_at: float | None) -> str:
+    if reset_at is None:
+        return "the network did not say until when"
+    moment = datetime.fromtimestamp(reset_at, tz=UTC).replace(microsecond=0)
+    return "until " + moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _send_all(
+    config: Config,
+    jobs: list[_Job],
+    nets: dict[str, Network],
+    live: dict[str, str],
+    ledger: Ledger,
+    report: PublishReport,
+    say: Callable[[str], None],
+) -> None:
+    blocked: dict[str, str] = {}  # network -> why nothing more goes there this run
+
+    def record(job: _Job, entry: Entry, state: str, detail: str, **fields: Any) -> None:
+        ledger.record(entry, job.network, state, **fields)
+        report.outcomes.append(Outcome(job.post, job.network, state, detail))
+
+    # Every network that has something to send checks its credentials before any send.
+    def not_live(job: _Job) -> str:
+        return live.get(config.base_url + job.post.url.lstrip("/"), "")
+
+    needed = [n for n in nets if any(j.network == n and not j.error and not not_live(j)
+                                     for j in jobs)]
+    problems: list[Problem] = []
+    for name in needed:
+        try:
+            nets[name].connect()
+        except Refused as exc:
+            if exc.credentials:
+                problems.append(Problem("environment", str(exc)))
+            else:
+                blocked[name] = str(exc)
+        except NetworkError as exc:
+            blocked[name] = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a library bug must not leak secrets
+            blocked[name] = f"login failed: {scrub(repr(exc))}"
+    if problems:
+        raise BlogsiteError(problems)
+
+    for job in jobs:
+        entry = ledger.entry_for(job.post)
+        net = nets[job.network]
+        why_not_live = not_live(job)
+        previous = job.delivery
+        keep_uncertain = job.uncertain
+        if job.error:
+            record(job, entry, "failed", job.error, reason=job.error, uncertain=keep_uncertain)
+            continue
+        if why_not_live:
+            record(job, entry, "pending", why_not_live, reason=why_not_live,
+                   uncertain=keep_uncertain)
+            continue
+        if job.network in blocked:
+            why = blocked[job.network]
+            record(job, entry, "pending", why, reason=why, uncertain=keep_uncertain)
+            continue
+        ann = job.announcement
+        assert ann is not None
+        if job.uncertain and previous is not None and previous.text:
+            # Resend exactly what may already be out there, even if the post was edited
+            # since: that is what the network's duplicate detection recognises.
+            ann = dataclasses.replace(ann, text=previous.text)
+        if job.uncertain:
+            try:
+                found = net.find_existing(ann)
+            except NetworkError as exc:
+                why = f"could not check whether an earlier attempt went through: {exc}"
+                record(job, entry, "pending", why, reason=why, uncertain=True)
+                continue
+            except Exception as exc:  # noqa: BLE001
+                why = f"could not check for an earlier attempt: {scrub(repr(exc))}"
+                record(job, entry, "pending", why, reason=why, uncertain=True)
+                continue
+            if found is not None:
+                note = "an earlier attempt had gone through (found on the network)"
+                record(
+                    job, entry, "sent", found.remote_url or note, remote_id=found.remote_id,
+                    remote_url=found.remote_url, reason=note, text=ann.text,
+                )
+                continue
+        _send_one(config, job, entry, net, ann, ledger, record, blocked, say)
+
+
+def _send_one(
+    config: Config,
+    job: _Job,
+    entry: Entry,
+    net: Network,
+    ann: Announcement,
+    ledger: Ledger,
+    record: Callable[..., None],
+    blocked: dict[str, str],
+    say: Callable[[str], None],
+) -> None:
+    key = _idempotency_key(net, entry)
+    previous = job.delivery
+    attempts = previous.attempts if previous else 0
+    uncertain_before = job.uncertain
+    rate_retries = 0
+    while True:
+        attempts += 1
+        # The intent, on disk before the request leaves: a crash from here on leaves
+        # "sending", and the next run checks the network before sending again.
+        ledger.record(entry, job.network, "sending", attempts=attempts, uncertain=True,
+                      text=ann.text, reason="")
+        say(f"{net.label}: announcing {job.post.title!r}…")
+        try:
+            result = net.send(ann, key)
+        except RateLimited as exc:
+            wait = None if exc.reset_at is None else max(exc.reset_at - time.time(), 0.0)
+            if (
+                wait is not None
+                and wait <= config.publish.max_wait
+                and rate_retries < MAX_RATE_LIMIT_RETRIES
+            ):
+                rate_retries += 1
+                say(f"{net.label}: rate limited; waiting {wait:.0f} s as the network asks")
+                touch_lock(config.root)
+                time.sleep(wait + 0.5)
+                continue
+            why = f"rate limited {_until(exc.reset_at)} (max_wait = {config.publish.max_wait} s)"
+            blocked[job.network] = why
+            # A 429 stored nothing; only an earlier doubt remains.
+            record(job, entry, "pending", why, reason=why, uncertain=uncertain_before,
+                   attempts=attempts)
+            return
+        except Refused as exc:
+            why = str(exc)
+            if exc.credentials:
+                blocked[job.network] = why
+            record(job, entry, "failed", why, reason=why, uncertain=uncertain_before,
+                   attempts=attempts)
+            return
+        except NetworkError as exc:
+            why = f"{exc} (will check for it before retrying)"
+            record(job, entry, "pending", why, reason=why, uncertain=True, attempts=attempts)
+            return
+        except Exception as exc:  # noqa: BLE001 - unknown outcome, never a traceback
+            why = f"unexpected error: {scrub(repr(exc))} (will check before retrying)"
+            record(job, entry, "pending", why, reason=why, uncertain=True, attempts=attempts)
+            return
+        detail = result.remote_url or result.note or "sent"
+        record(
+            job, entry, "sent", detail, remote_id=result.remote_id, remote_url=result.remote_url,
+            reason=result.note, text=ann.text, attempts=attempts,
+        )
+        return
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+def _summary(report: PublishReport, say: Callable[[str], None]) -> None:
+    if report.old_skipped:
+        say(
+            f"{report.old_skipped} older post(s) recorded as skipped: they were already older "
+            "than window_days when first seen (`--post SLUG` announces one anyway)."
+        )
+    shown = [o for o in report.outcomes if o.state not in ("would-send",)]
+    if report.dry_run:
+        count = sum(1 for o in report.outcomes if o.state == "would-send")
+        say("")
+        say(f"Dry run: {count} announcement(s) would be sent." if count else
+            "Dry run: nothing would be sent.")
+        return
+    if not shown:
+        say("Nothing new to announce.")
+    else:
+        say("")
+        say("Summary:")
+        current: Post | None = None
+        for o in shown:
+            if o.post is not current:
+                current = o.post
+                say(f"  {o.post.title} ({o.post.url})")
+            verb = {"already": "already sent"}.get(o.state, o.state)
+            say(f"    {o.label}: {verb}" + (f": {o.detail}" if o.detail else ""))
+    for error in report.errors:
+        say(f"error: {error}")
+    if report.failed:
+        say(f"Some announcements did not go out; they stay in {LEDGER_FILE} and the next "
+            "`blogsite publish` retries them.")
