@@ -73,7 +73,6 @@ class Preview:
         rel = path.lstrip("/")
         candidates = [rel] if rel and not rel.endswith("/") else []
         candidates += [rel + "index.html"] if rel.endswith("/") or not rel else []
-        candidates += [rel + "/index.html"] if rel and not rel.endswith("/") else []
         for c in candidates:
             if c in self.files:
                 return self.files[c], c
@@ -106,8 +105,9 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
-def _watch(preview: Preview, stop: threading.Event, interval: float = 0.1) -> None:
-    last = snapshot(preview.root)
+def _watch(
+    preview: Preview, stop: threading.Event, last: dict[str, tuple[int, int]], interval: float = 0.1
+) -> None:
     while not stop.wait(interval):
         now = snapshot(preview.root)
         if now != last:
@@ -204,6 +204,8 @@ def _inject(data: bytes) -> bytes:
 def start(config: Config, host: str = "127.0.0.1", port: int = 8000):
     """Start the preview server in background threads; return (server, stop_event, preview)."""
     preview = Preview(config.root)
+    # Snapshot before the first build, so that a save during it still triggers a rebuild.
+    initial = snapshot(config.root)
     preview.rebuild()
     try:
         server = ThreadingHTTPServer((host, port), make_handler(preview))
@@ -218,7 +220,7 @@ def start(config: Config, host: str = "127.0.0.1", port: int = 8000):
     server.daemon_threads = True
     stop = threading.Event()
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    threading.Thread(target=_watch, args=(preview, stop), daemon=True).start()
+    threading.Thread(target=_watch, args=(preview, stop, initial), daemon=True).start()
     return server, stop, preview
 
 
