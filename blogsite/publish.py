@@ -120,12 +120,15 @@ def publish(
     def say(line: str) -> None:
         echo(scrub(line, env))
 
-    names = _selected_networks(config, networks)
+    # Every mistake in the command or the setup is reported at once, before anything runs.
+    names, problems = _selected_networks(config, networks)
     nets = {name: make_network(name, config.social[name], env) for name in names}
-    problems = _credential_problems(config, nets)
-    if problems and not dry_run:
-        raise BlogsiteError(problems)
-    for p in problems:
+    missing = _credential_problems(nets)
+    if slugs:
+        problems += _slug_problems(config, slugs, names, now)
+    if problems or (missing and not dry_run):
+        raise BlogsiteError(problems + missing)
+    for p in missing:
         say(f"warning: {p.message} ({p.hint})")
 
     if dry_run:
@@ -134,7 +137,7 @@ def publish(
         return _run(config, nets, slugs, say, dry_run=False, now=now, env=env)
 
 
-def _selected_networks(config: Config, wanted: list[str]) -> list[str]:
+def _selected_networks(config: Config, wanted: list[str]) -> tuple[list[str], list[Problem]]:
     problems: list[Problem] = []
     for name in wanted:
         if name not in NETWORKS:
@@ -153,21 +156,35 @@ def _selected_networks(config: Config, wanted: list[str]) -> list[str]:
                     f"add a [social.{name}] table to site.toml (see docs/publishing.md)",
                 )
             )
-    if problems:
-        raise BlogsiteError(problems)
     chosen = [n for n in NETWORK_ORDER if n in config.social and (not wanted or n in wanted)]
-    if not chosen:
-        raise BlogsiteError(
+    if not chosen and not problems:
+        problems.append(
             Problem(
                 display_path(config.path),
                 "no network is configured, so there is nothing to announce on",
                 "add [social.x], [social.mastodon] or [social.bluesky] to site.toml",
             )
         )
-    return chosen
+    return chosen, problems
 
 
-def _credential_problems(config: Config, nets: dict[str, Network]) -> list[Problem]:
+def _slug_problems(
+    config: Config, slugs: list[str], names: list[str], now: datetime | None
+) -> list[Problem]:
+    from blogsite.site import load_site
+
+    try:
+        site = load_site(config, now=now)
+    except BlogsiteError:
+        return []  # the build reports these, with everything else wrong in the posts
+    try:
+        _forced_posts(config, site.all_posts, slugs, names, site.now)
+    except BlogsiteError as exc:
+        return exc.problems
+    return []
+
+
+def _credential_problems(nets: dict[str, Network]) -> list[Problem]:
     problems = []
     for net in nets.values():
         absent = net.missing_credentials()
