@@ -23,9 +23,7 @@ class _Links(HTMLParser):
         for name, value in attrs:
             if value is None:
                 continue
-            if name in ("href", "src") and tag not in ("link",) or (
-                tag == "link" and name == "href"
-            ):
+            if name in ("href", "src") and tag not in ("link",) or (tag == "link" and name == "href"):
                 self.links.append((value, self.getpos()[0]))
             elif name in ("id", "name"):
                 self.ids.add(value)
@@ -53,7 +51,7 @@ def check_links(config: Config, files: dict[str, bytes | Path], source_of: dict[
         page_dir = "/" + posixpath.dirname(rel)
         for link, line in links.links:
             if link.startswith(base_url):
-                link = base_path + link[len(base_url):]
+                link = base_path + link[len(base_url) :]
             parts = urlsplit(link)
             if parts.scheme or parts.netloc or link.startswith(("mailto:", "tel:", "data:")):
                 continue
@@ -66,7 +64,11 @@ def check_links(config: Config, files: dict[str, bytes | Path], source_of: dict[
                 if not norm.startswith(base_path.rstrip("/") or "/"):
                     target = None
                 else:
-                    target = _target(files, "/" + norm[len(base_path):].lstrip("/")) if base_path != "/" else _target(files, norm)
+                    target = (
+                        _target(files, "/" + norm[len(base_path) :].lstrip("/"))
+                        if base_path != "/"
+                        else _target(files, norm)
+                    )
             where = source_of.get(rel, f"{config.build.output}/{rel}")
             if target is None:
                 problems.append(

@@ -133,9 +133,7 @@ def _type_name(t: type) -> str:
     return {str: "a string", int: "a whole number", bool: "true or false"}.get(t, t.__name__)
 
 
-def _build_section(
-    cls: type, name: str, values: Any, text: str, problems: Problems, file: Path
-) -> Any:
+def _build_section(cls: type, name: str, values: Any, text: str, problems: Problems, file: Path) -> Any:
     if not isinstance(values, dict):
         problems.add(
             file,

@@ -58,14 +58,10 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def add(
-        self, file: str | Path, message: str, hint: str = "", line: int | None = None
-    ) -> None:
+    def add(self, file: str | Path, message: str, hint: str = "", line: int | None = None) -> None:
         self.items.append(Problem(display_path(file), message, hint, line))
 
-    def warn(
-        self, file: str | Path, message: str, hint: str = "", line: int | None = None
-    ) -> None:
+    def warn(self, file: str | Path, message: str, hint: str = "", line: int | None = None) -> None:
         self.items.append(Problem(display_path(file), message, hint, line, warning=True))
 
     def extend(self, problems: list[Problem]) -> None:
@@ -81,9 +77,7 @@ class Problems:
 
     def raise_if_errors(self, strict: bool = False) -> None:
         if strict and self.warnings:
-            raise BlogsiteError(
-                [p.as_error() for p in self.items]
-            )
+            raise BlogsiteError([p.as_error() for p in self.items])
         if self.errors:
             raise BlogsiteError(self.items)
 

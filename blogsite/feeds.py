@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
@@ -16,7 +16,7 @@ from blogsite import __version__
 from blogsite.config import Config
 from blogsite.post import Post
 
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def absolutize(html: str, config: Config) -> str:
@@ -85,9 +85,7 @@ def atom(config: Config, title: str, page_url: str, self_url: str, posts: list[P
     return fg.atom_str(pretty=True)
 
 
-def json_feed(
-    config: Config, title: str, page_url: str, self_url: str, posts: list[Post]
-) -> bytes:
+def json_feed(config: Config, title: str, page_url: str, self_url: str, posts: list[Post]) -> bytes:
     site = config.site
     items = []
     for post in posts:

@@ -95,7 +95,7 @@ def _parse_yaml(raw: str) -> dict[str, Any]:
         raise FrontMatterError(
             f"invalid YAML front matter: {problem}",
             "each line should be `key: value`; quote values containing `: ` or starting"
-            " with a special character, like title: \"Tweeter: or not?\"",
+            ' with a special character, like title: "Tweeter: or not?"',
             line,
         ) from None
     if data is None:

@@ -87,7 +87,7 @@ def _fmt_date(day: object, lang: str, fmt: str) -> str:
 
 
 def long_date(when: datetime, lang: str) -> str:
-    """"8 mars 2010" in French, "March 8, 2010" in English."""
+    """ "8 mars 2010" in French, "March 8, 2010" in English."""
     return _fmt_date(when.date(), lang, "long")
 
 

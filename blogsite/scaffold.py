@@ -77,7 +77,9 @@ def _yaml_string(text: str) -> str:
 
 def new_post(config: Config, title: str, *, draft: bool = True, now: datetime | None = None) -> Path:
     if not title.strip():
-        raise BlogsiteError(Problem("blogsite new", "the title is empty", 'give one: blogsite new "My title"'))
+        raise BlogsiteError(
+            Problem("blogsite new", "the title is empty", 'give one: blogsite new "My title"')
+        )
     slug = slugify(title)
     posts = config.root / "posts"
     path = posts / f"{slug}.md"

@@ -64,7 +64,5 @@ def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Result]:
 def tree(folder: Path) -> dict[str, bytes]:
     """Every file below folder, by relative path: for before/after comparisons."""
     return {
-        p.relative_to(folder).as_posix(): p.read_bytes()
-        for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
     }

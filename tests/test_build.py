@@ -111,7 +111,7 @@ def test_feeds_autodiscovery_on_every_page(make_site, cli):
     _, public = built(make_site, cli)
     for page in public.rglob("*.html"):
         text = page.read_text()
-        if "http-equiv=\"refresh\"" in text:
+        if 'http-equiv="refresh"' in text:
             continue
         for kind in ("application/rss+xml", "application/atom+xml", "application/feed+json"):
             assert f'rel="alternate" type="{kind}"' in text, page

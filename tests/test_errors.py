@@ -123,7 +123,9 @@ def test_two_posts_with_one_url(built_site, cli):
 def test_template_syntax_error_names_file_and_line(built_site, cli):
     before = tree(built_site / "public")
     (built_site / "theme").mkdir()
-    (built_site / "theme/post.html").write_text("{% extends 'base.html' %}\n{% block content %}\n{{ post.title }\n")
+    (built_site / "theme/post.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n{{ post.title }\n"
+    )
     result = cli(built_site, "build")
     assert result.code == 1
     assert "theme/post.html:3" in result.err and "template syntax error" in result.err
@@ -143,12 +145,21 @@ def test_template_runtime_error_names_file_and_line(built_site, cli):
 CONFIG_ERRORS = {
     "unknown key": ('[site]\ntitel = "x"\n', ["site.toml:2", "unknown key `titel`", "did you mean `title`?"]),
     "unknown table": ('[sit]\ntitle = "x"\n', ["site.toml:1", "unknown table [sit]", "did you mean `site`?"]),
-    "toml syntax": ('[site]\ntitle = x\n', ["site.toml:2", "invalid TOML"]),
+    "toml syntax": ("[site]\ntitle = x\n", ["site.toml:2", "invalid TOML"]),
     "wrong type": ('[site]\npaginate = "ten"\n', ["site.toml:2", "must be a whole number"]),
-    "bad timezone": ('[site]\ntimezone = "Paris"\n', ["site.toml:2", "not an IANA time zone", "Europe/Paris"]),
+    "bad timezone": (
+        '[site]\ntimezone = "Paris"\n',
+        ["site.toml:2", "not an IANA time zone", "Europe/Paris"],
+    ),
     "bad url": ('[site]\nurl = "blog.example.org"\n', ["site.toml:2", "absolute http(s) URL"]),
-    "bad permalink": ('[site]\npermalink = "/{year}/{titel}/"\n', ["site.toml:2", "{titel}", "must contain {slug}"]),
-    "unknown network": ('[social.mastodn]\ninstance = "https://m.example"\n', ["site.toml:1", "did you mean `mastodon`?"]),
+    "bad permalink": (
+        '[site]\npermalink = "/{year}/{titel}/"\n',
+        ["site.toml:2", "{titel}", "must contain {slug}"],
+    ),
+    "unknown network": (
+        '[social.mastodn]\ninstance = "https://m.example"\n',
+        ["site.toml:1", "did you mean `mastodon`?"],
+    ),
 }
 
 

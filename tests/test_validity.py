@@ -37,9 +37,7 @@ def test_every_page_passes_the_nu_html_checker(outputs):
     pages = [p for folder in outputs for p in sorted(folder.rglob("*.html"))]
     assert len(pages) > 40
     errors = validate_html(pages)
-    assert errors == [], "\n".join(
-        f"{e.get('url')}:{e.get('lastLine')}: {e['message']}" for e in errors
-    )
+    assert errors == [], "\n".join(f"{e.get('url')}:{e.get('lastLine')}: {e['message']}" for e in errors)
 
 
 def test_validator_catches_an_invalid_page(tmp_path):

@@ -31,8 +31,7 @@ def vnu_jar() -> Path:
 def validate_html(files: list[Path]) -> list[dict]:
     """Run vnu on the files; return its error messages (warnings ignored)."""
     result = subprocess.run(
-        [java(), "-Xss4m", "-jar", str(vnu_jar()), "--format", "json", "--errors-only",
-         *map(str, files)],
+        [java(), "-Xss4m", "-jar", str(vnu_jar()), "--format", "json", "--errors-only", *map(str, files)],
         capture_output=True,
         text=True,
         timeout=300,
