@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import grapheme
-from twitter_text import parse_tweet
+
+with warnings.catch_warnings():
+    # twitter-text-parser imports the deprecated pkg_resources; users must not see that.
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    from twitter_text import parse_tweet
 
 from blogsite.errors import BlogsiteError, Problem
 
