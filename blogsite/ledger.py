@@ -90,6 +90,7 @@ class Delivery:
     attempts: int = 0
     uncertain: bool = False
     text: str = ""  # what was (or is being) sent: a retry resends exactly this
+    key: str = ""  # idempotency key / record key of the attempts: a retry reuses it
 
     @property
     def is_done(self) -> bool:
@@ -202,6 +203,7 @@ class Ledger:
             uncertain=state != "sent"
             and bool(fields.get("uncertain", previous.uncertain if previous else False)),
             text=fields.get("text", previous.text if previous else ""),
+            key=fields.get("key", previous.key if previous else ""),
         )
         entry.networks[network] = delivery
         self.save()
@@ -242,6 +244,8 @@ class Ledger:
                     out.append(f"attempts = {d.attempts}\n")
                 if d.uncertain:
                     out.append("uncertain = true\n")
+                if d.key:
+                    out.append(f"key = {_toml_str(d.key)}\n")
                 if d.text:
                     out.append(f"text = {_toml_str(d.text)}\n")
         return "".join(out)
@@ -396,7 +400,7 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
             state in STATES,
             f"[post.{name}] of {url}: state must be one of {', '.join(STATES)}, not {state!r}",
         )
-        for key in ("reason", "remote_id", "remote_url", "text"):
+        for key in ("reason", "remote_id", "remote_url", "text", "key"):
             need(isinstance(value.get(key, ""), str), f"[post.{name}] of {url}: {key} must be text")
         attempts = value.get("attempts", 0)
         need(
@@ -419,6 +423,7 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
             attempts=attempts,
             uncertain=uncertain,
             text=value.get("text", ""),
+            key=value.get("key", ""),
         )
     return Entry(
         url=url,

@@ -9,6 +9,7 @@ duplicate-content 403, Mastodon's Idempotency-Key).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -131,10 +132,15 @@ def publish(
     for p in missing:
         say(f"warning: {p.message} ({p.hint})")
 
-    if dry_run:
-        return _run(config, nets, slugs, say, dry_run=True, now=now, env=env)
-    with publish_lock(config.root):
-        return _run(config, nets, slugs, say, dry_run=False, now=now, env=env)
+    try:
+        if dry_run:
+            return _run(config, nets, slugs, say, dry_run=True, now=now, env=env)
+        with publish_lock(config.root):
+            return _run(config, nets, slugs, say, dry_run=False, now=now, env=env)
+    finally:
+        for net in nets.values():
+            with contextlib.suppress(Exception):
+                net.close()
 
 
 def _selected_networks(config: Config, wanted: list[str]) -> tuple[list[str], list[Problem]]:
@@ -602,7 +608,7 @@ def _send_all(
             ann = dataclasses.replace(ann, text=previous.text)
         if job.uncertain:
             try:
-                found = net.find_existing(ann)
+                found = net.find_existing(ann, previous.key if previous else "")
             except NetworkError as exc:
                 why = f"could not check whether an earlier attempt went through: {exc}"
                 record(job, entry, "pending", why, reason=why, uncertain=True)
@@ -632,8 +638,8 @@ def _send_one(
     blocked: dict[str, str],
     say: Callable[[str], None],
 ) -> None:
-    key = _idempotency_key(net, entry)
     previous = job.delivery
+    key = previous.key if previous and previous.key else net.new_key(_idempotency_key(net, entry))
     attempts = previous.attempts if previous else 0
     uncertain_before = job.uncertain
     rate_retries = 0
@@ -642,7 +648,7 @@ def _send_one(
         # The intent, on disk before the request leaves: a crash from here on leaves
         # "sending", and the next run checks the network before sending again.
         ledger.record(entry, job.network, "sending", attempts=attempts, uncertain=True,
-                      text=ann.text, reason="")
+                      text=ann.text, key=key, reason="")
         say(f"{net.label}: announcing {job.post.title!r}…")
         try:
             result = net.send(ann, key)

@@ -91,13 +91,22 @@ class Network(Protocol):
 
     def measure(self, text: str) -> int: ...
 
-    def send(self, announcement: Announcement, key: str) -> SendResult:
-        """Post it. `key` is stable for (post, account): an idempotency key where supported."""
+    def new_key(self, seed: str) -> str:
+        """The key of a first attempt, recorded before sending and reused by every retry:
+        Mastodon's Idempotency-Key (`seed`, stable for post and account), Bluesky's record
+        key. `seed` is stable for (post, account)."""
         ...
 
-    def find_existing(self, announcement: Announcement) -> SendResult | None:
-        """Look on the account for an earlier post of this announcement (uncertain retries)."""
+    def send(self, announcement: Announcement, key: str) -> SendResult:
+        """Post it, under `key` (see new_key)."""
         ...
+
+    def find_existing(self, announcement: Announcement, key: str) -> SendResult | None:
+        """Look on the account for an earlier post of this announcement (uncertain retries).
+        Raises NetworkError when the network cannot be asked."""
+        ...
+
+    def close(self) -> None: ...
 
 
 # -- secrets -----------------------------------------------------------------------------------

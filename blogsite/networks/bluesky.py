@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import mimetypes
+import secrets
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +44,18 @@ THUMB_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 LOOKUP_RECORDS = 100
 
 
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+
+
 def _rkey(uri: str) -> str:
     return uri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def new_tid(now: float | None = None) -> str:
+    """A record key in atproto's TID format (microseconds since 1970, then a clock id)."""
+    micros = int((time.time() if now is None else now) * 1_000_000)
+    value = (micros << 10) | secrets.randbelow(1024)
+    return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
 class BlueskyNetwork:
@@ -175,26 +187,60 @@ class BlueskyNetwork:
             langs=[announcement.lang] if announcement.lang else None,
         )
 
+    def new_key(self, seed: str) -> str:
+        # Bluesky has no idempotency key, but a record key chosen by us and reused on every
+        # retry does the job: a record cannot be created twice under one key.
+        return new_tid()
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.request.close()
+
     def send(self, announcement: Announcement, key: str) -> SendResult:
         if not self.did:
             self.connect()
         record = self.record(announcement, self._thumb(announcement))
-        response = self._call(
-            "posting",
-            self.client.com.atproto.repo.create_record,
-            models.ComAtprotoRepoCreateRecord.Data(
-                repo=self.did, collection=POST_COLLECTION, record=record
-            ),
-        )
+        try:
+            response = self._call(
+                "posting",
+                self.client.com.atproto.repo.create_record,
+                models.ComAtprotoRepoCreateRecord.Data(
+                    repo=self.did, collection=POST_COLLECTION, record=record, rkey=key or None
+                ),
+            )
+        except Unavailable:
+            # The PDS answers a plain 500 when the key is taken: by an earlier attempt?
+            found = self._get(announcement, key) if key else None
+            if found is not None:
+                return found
+            raise
         uri = str(getattr(response, "uri", "") or "")
         if not uri:
             raise Unavailable("Bluesky answered without the address of the new post")
         return SendResult(uri, self.remote_url(uri))
 
-    def find_existing(self, announcement: Announcement) -> SendResult | None:
+    def _get(self, announcement: Announcement, key: str) -> SendResult | None:
+        """The record stored under `key`, if it is this announcement."""
+        try:
+            found = self._call(
+                "lookup",
+                self.client.com.atproto.repo.get_record,
+                {"repo": self.did, "collection": POST_COLLECTION, "rkey": key},
+            )
+        except Refused:
+            return None  # RecordNotFound
+        if _links_to(_as_dict(found.value), announcement.url):
+            return SendResult(str(found.uri), self.remote_url(str(found.uri)))
+        return None
+
+    def find_existing(self, announcement: Announcement, key: str) -> SendResult | None:
         """The account's own recent post linking to this post, if an earlier attempt stored it."""
         if not self.did:
             self.connect()
+        if key:
+            found = self._get(announcement, key)
+            if found is not None:
+                return found
         cursor = None
         seen = 0
         while seen < LOOKUP_RECORDS:

@@ -151,7 +151,13 @@ class MastodonNetwork:
             raise Unavailable("Mastodon answered without the id of the new post")
         return SendResult(status_id, str(status.get("url") or status.get("uri") or ""))
 
-    def find_existing(self, announcement: Announcement) -> SendResult | None:
+    def new_key(self, seed: str) -> str:
+        return seed
+
+    def close(self) -> None:
+        self._session.close()
+
+    def find_existing(self, announcement: Announcement, key: str) -> SendResult | None:
         # Mastodon keeps idempotency keys for an hour only; after that, look at the account.
         if not self.account_id:
             self.connect()

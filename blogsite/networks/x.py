@@ -170,9 +170,16 @@ class XNetwork:
                 return SendResult(tweet_id, self.remote_url(tweet_id))
         return None
 
-    def find_existing(self, announcement: Announcement) -> SendResult | None:
+    def new_key(self, seed: str) -> str:
+        return ""  # X has no idempotency key; identical text is its de-duplication
+
+    def find_existing(self, announcement: Announcement, key: str) -> SendResult | None:
         # Only a hint: the duplicate-content 403 on the retry is the reliable signal.
         return self._lookup(announcement)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.session.close()
 
 
 def _reraise(exc: BaseException) -> None:
