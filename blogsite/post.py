@@ -271,7 +271,9 @@ def parse_post(
 
             for v in value:
                 if v not in NETWORKS:
-                    reader.error("syndicate", f"unknown network {v!r} in `syndicate`", did_you_mean(v, NETWORKS))
+                    reader.error(
+                        "syndicate", f"unknown network {v!r} in `syndicate`", did_you_mean(v, NETWORKS)
+                    )
             syndicate = tuple(value)
         else:
             reader.error(

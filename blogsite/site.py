@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from blogsite.config import Config
@@ -104,7 +104,7 @@ def load_site(
     parse=parse_post,
 ) -> Site:
     """Read every post and page; raise BlogsiteError with every problem found."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     problems: list[Problem] = []
     posts: list[Post] = []
     pages: list[Post] = []
