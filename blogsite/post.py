@@ -250,7 +250,9 @@ def parse_post(
             )
         slug = slug_value
     else:
-        slug = slugify(title or path.stem)
+        # A title of emoji or symbols has no transliteration: fall back to the file name,
+        # which is unique in the folder, rather than one shared "post".
+        slug = _slugify(title or "", max_length=80, word_boundary=True) or slugify(path.stem)
     tags = _str_list(reader, data, "tags") if not is_page else ()
     aliases = _str_list(reader, data, "aliases")
     for alias in aliases:

@@ -206,3 +206,22 @@ def test_french_post_in_english_site(make_site, cli):
     assert '<html lang="fr">' in page and "2 avril 2024" in page
     assert re.search(r"Bonjour\u202f!", page)
     assert "L’été … à Paris\u202f?" in page
+
+
+def test_emoji_title_takes_its_slug_from_the_file_name(make_site, cli):
+    site = make_site("tricky")
+    (site / "posts/guitare.md").write_text('---\ntitle: "🎸"\ndate: 2024-01-01\n---\nx\n')
+    (site / "posts/drums.md").write_text('---\ntitle: "🥁"\ndate: 2024-01-01\n---\nx\n')
+    assert cli(site, "build").code == 0
+    assert (site / "public/2024/01/guitare/index.html").is_file()
+    assert (site / "public/2024/01/drums/index.html").is_file()
+
+
+def test_an_empty_site_builds_and_checks(tmp_path, cli):
+    assert cli(tmp_path, "init", "empty").code == 0
+    site = tmp_path / "empty"
+    for post in (site / "posts").glob("*.md"):
+        post.unlink()
+    assert cli(site, "build").code == 0
+    assert "No posts yet." in (site / "public/index.html").read_text()
+    assert cli(site, "check").code == 0
