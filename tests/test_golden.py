@@ -18,7 +18,8 @@ GOLDEN = Path(__file__).parent / "golden" / "example"
 def test_example_blog_matches_golden_output(make_site, cli):
     site = make_site("example")
     assert cli(site, "build").code == 0
-    actual = tree(site / "public")
+    # The stylesheet is copied as it is; golden files cover what blogsite generates.
+    actual = {k: v for k, v in tree(site / "public").items() if not k.startswith("static/")}
     if os.environ.get("BLOGSITE_UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         for rel, data in actual.items():
