@@ -159,14 +159,30 @@ class Ledger:
         if entry is None:
             entry = Entry(url=post.url, first_seen=now or _now())
             self.entries.append(entry)
+        self._update(entry, post)
+        return entry
+
+    def refresh(self, post: Any) -> bool:
+        """Follow an edited post (new title, date, URL, file): True if its entry changed.
+
+        Keeping the current URL and file on record is what lets the post be recognised after
+        a later move, through the alias of the URL it has now.
+        """
+        entry = self.find(post)
+        if entry is None:
+            return False
+        before = (entry.url, list(entry.previous_urls), entry.source, entry.title, entry.date)
+        self._update(entry, post)
+        return before != (entry.url, entry.previous_urls, entry.source, entry.title, entry.date)
+
+    def _update(self, entry: Entry, post: Any) -> None:
         if normalize_path(entry.url) != normalize_path(post.url):
             if entry.url and entry.url not in entry.previous_urls:
                 entry.previous_urls.append(entry.url)
             entry.url = post.url
         entry.source = self._source_key(post)
         entry.title = post.title
-        entry.date = post.date.astimezone(UTC) if post.date else None
-        return entry
+        entry.date = post.date.astimezone(UTC).replace(microsecond=0) if post.date else None
 
     def delivery(self, post: Any, network: str) -> Delivery | None:
         entry = self.find(post)

@@ -395,6 +395,11 @@ def _plan(
                     jobs.append(_Job(post, name, delivery))
             else:  # sending, pending, failed: try again
                 jobs.append(_Job(post, name, delivery))
+    if not dry_run and not forced:
+        # Edited posts: keep their record's URL and file current (one write for all).
+        changed = [ledger.refresh(p) for p in candidates]
+        if any(changed):
+            ledger.save()
     report.old_skipped = len(old_posts)
     return jobs
 
@@ -422,10 +427,11 @@ def _deploy(config: Config, say: Callable[[str], None], env: Mapping[str, str]) 
         raise BlogsiteError(
             Problem(display_path(config.path), f"[publish] deploy could not start: {exc}")
         ) from None
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        say("  " + line.rstrip("\n"))
-    code = proc.wait()
+    with proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            say("  " + line.rstrip("\n"))
+        code = proc.wait()
     if code != 0:
         raise BlogsiteError(
             Problem(

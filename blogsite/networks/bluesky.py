@@ -8,13 +8,6 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from atproto import Client, models
-from atproto_client import exceptions as at_errors
-from atproto_client.models.blob_ref import BlobRef
-from atproto_client.models.utils import get_model_as_dict
-from atproto_client.request import Request
-from atproto_core.exceptions import AtProtocolError
-
 from blogsite.announce import (
     BLUESKY_LIMIT,
     BLUESKY_THUMB_MAX_BYTES,
@@ -33,7 +26,11 @@ from blogsite.networks.base import (
     timeout,
 )
 
+# The atproto SDK takes seconds to import: it is imported only when Bluesky is talked to, so
+# that a publish with nothing to send (a cron job, mostly) stays quick.
 if TYPE_CHECKING:
+    from atproto import Client
+
     from blogsite.announce import Announcement
     from blogsite.config import BlueskySection
 
@@ -76,6 +73,9 @@ class BlueskyNetwork:
     @property
     def client(self) -> Client:
         if self._client is None:
+            from atproto import Client
+            from atproto_client.request import Request
+
             client = Client(base_url=self.section.service, request=Request(timeout=timeout()))
             client.on_session_change(self._on_session)
             self._client = client
@@ -89,6 +89,10 @@ class BlueskyNetwork:
         self.handle = str(getattr(session, "handle", "") or self.handle)
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        import httpx
+        from atproto_client import exceptions as at_errors
+        from atproto_core.exceptions import AtProtocolError
+
         try:
             return func(*args, **kwargs)
         except at_errors.RateLimitExceededError as exc:
@@ -114,6 +118,10 @@ class BlueskyNetwork:
             raise Refused(f"Bluesky refused {what}: {describe(exc)}") from None
         except AtProtocolError as exc:
             raise Unavailable(f"Bluesky {what} failed: {describe(exc)}") from None
+        except httpx.TransportError as exc:
+            # The SDK passes some transport errors through unwrapped (a connection closed
+            # without an answer, for one).
+            raise Unavailable(f"no answer from Bluesky during {what}: {describe(exc)}") from None
 
     def connect(self) -> None:
         password = self.env["BLOGSITE_BLUESKY_APP_PASSWORD"].strip()
@@ -161,12 +169,16 @@ class BlueskyNetwork:
         except (Refused, Unavailable, RateLimited):
             return None
         content = response.content
+        from atproto_client.models.blob_ref import BlobRef
+
         blob = content.get("blob") if isinstance(content, dict) else None
         if not isinstance(blob, dict):
             return None
         return BlobRef.model_validate(blob)
 
     def record(self, announcement: Announcement, thumb: Any | None) -> Any:
+        from atproto import models
+
         facets = [
             models.AppBskyRichtextFacet.Main.model_validate(f)
             for f in bluesky_facets(announcement.text, announcement.url, announcement.hashtags)
@@ -197,6 +209,8 @@ class BlueskyNetwork:
             self._client.request.close()
 
     def send(self, announcement: Announcement, key: str) -> SendResult:
+        from atproto import models
+
         if not self.did:
             self.connect()
         record = self.record(announcement, self._thumb(announcement))
@@ -262,6 +276,8 @@ class BlueskyNetwork:
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
+    from atproto_client.models.utils import get_model_as_dict
+
     if isinstance(value, dict):
         return value
     try:
