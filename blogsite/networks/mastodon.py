@@ -78,7 +78,7 @@ class MastodonNetwork:
         except MastodonUnauthorizedError:
             raise Refused(
                 f"{self.base} refused the access token (401): check BLOGSITE_MASTODON_TOKEN "
-                "(it needs the write:statuses scope)",
+                "(a token of an application with the write:statuses scope)",
                 credentials=True,
             ) from None
         except MastodonServerError as exc:
@@ -91,8 +91,9 @@ class MastodonNetwork:
             status = exc.args[1] if len(exc.args) > 1 else None
             if status == 403:
                 raise Refused(
-                    f"{self.base} refused {what} (403): the token of BLOGSITE_MASTODON_TOKEN "
-                    "lacks the write:statuses scope, or the account is limited",
+                    f"{self.base} refused {what} (403): the token in BLOGSITE_MASTODON_TOKEN "
+                    "needs the scopes write:statuses, profile and read:statuses (or the "
+                    "account is limited)",
                     credentials=True,
                 ) from None
             raise Refused(f"Mastodon refused {what}: {describe(exc)}") from None

@@ -157,8 +157,10 @@ class XNetwork:
         try:
             if not self.user_id:
                 self.connect()
+            # Reads are billed per post returned: the fewest X allows (5) is enough to find
+            # an attempt of the last minutes.
             response = self._call(
-                "lookup", self.client.get_users_tweets, self.user_id, max_results=20,
+                "lookup", self.client.get_users_tweets, self.user_id, max_results=5,
                 user_auth=True,
             )
         except (Refused, RateLimited, Unavailable):
