@@ -15,9 +15,14 @@ NNBSP = "\u202f"
 _SKIP_TAGS = ("code", "pre", "kbd", "samp", "script", "style", "math")
 _TOKENS = re.compile(r"(<!--.*?-->|<[^>]*>)", re.S)
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://\S+|\bwww\.\S+|&#?\w+;", re.I)
+# Every rule below needs one of these characters (\x00 for the URL placeholders): a text
+# without any is left as it is, which saves most of the work. Keep it in step with the rules.
+_TRIGGERS = re.compile("[;:!?«»\x00]")
 
 
 def _french_text(text: str) -> str:
+    if not _TRIGGERS.search(text):
+        return text
     # Protect URLs written as text and character entities: their ':', '?', '!' and ';'
     # are not punctuation.
     urls: list[str] = []
