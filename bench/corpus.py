@@ -299,9 +299,7 @@ def _body(rng: random.Random, earlier: list[Post]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def make_post(
-    rng: random.Random, index: int, day: date, earlier: list[Post], used: set[str]
-) -> Post:
+def make_post(rng: random.Random, index: int, day: date, earlier: list[Post], used: set[str]) -> Post:
     title = f"{rng.choice(TITLE_OPENERS)} {rng.choice(TITLE_SUBJECTS)}{rng.choice(TITLE_ENDINGS)}"
     base = slugify(title)
     slug, k = base, 2
@@ -321,11 +319,7 @@ def make_post(
     # Mildly skewed tag popularity, as on a real blog.
     tags = []
     for _ in range(rng.randint(1, 3)):
-        t = (
-            TAGS[int(rng.expovariate(1 / 18)) % len(TAGS)]
-            if rng.random() < 0.7
-            else rng.choice(TAGS)
-        )
+        t = TAGS[int(rng.expovariate(1 / 18)) % len(TAGS)] if rng.random() < 0.7 else rng.choice(TAGS)
         if t not in tags:
             tags.append(t)
     return Post(index, slug, title, when, tuple(tags), _body(rng, earlier))

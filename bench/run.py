@@ -106,9 +106,7 @@ def blogsite_binary() -> Path | None:
     try:
         if not (ROOT / ".venv" / "bin" / "pip").exists():
             subprocess.run(["python3", "-m", "venv", str(ROOT / ".venv")], check=True)
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], check=True
-        )
+        subprocess.run([str(ROOT / ".venv" / "bin" / "pip"), "install", "-q", "-e", str(ROOT)], check=True)
     except subprocess.CalledProcessError as exc:
         log(f"blogsite: install failed ({exc}); skipping blogsite")
         return None
@@ -155,11 +153,7 @@ def versions(gens: dict[str, Generator], venv: Path | None) -> dict[str, str]:
             p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         except OSError as exc:
             return f"unavailable ({exc})"
-        return (
-            (p.stdout.strip() or p.stderr.strip()).splitlines()[0]
-            if p.returncode == 0
-            else "unknown"
-        )
+        return (p.stdout.strip() or p.stderr.strip()).splitlines()[0] if p.returncode == 0 else "unknown"
 
     meta = "import importlib.metadata as m, sys; print(m.version(sys.argv[1]))"
     v: dict[str, str] = {}
@@ -325,9 +319,7 @@ def count_pages(out: Path) -> dict[str, object]:
         rel = path.relative_to(out).as_posix()
         kind = None
         if rel.endswith(".html"):
-            if path.stat().st_size < 2048 and 'http-equiv="refresh"' in path.read_text(
-                errors="replace"
-            ):
+            if path.stat().st_size < 2048 and 'http-equiv="refresh"' in path.read_text(errors="replace"):
                 kind = "redirect pages"  # Hugo writes page/1/ as a redirect to /
             elif _POST.match(rel):
                 counts["posts"] += 1
@@ -341,11 +333,7 @@ def count_pages(out: Path) -> dict[str, object]:
             counts["main_feed"] = rel
             counts["feed_items"] = feed_items(path)
         elif rel.endswith((".xml", ".json", ".atom", ".rss")):
-            kind = (
-                "other feeds"
-                if rel.startswith("tags") or "feed" in rel or rel in MAIN_FEEDS
-                else rel
-            )
+            kind = "other feeds" if rel.startswith("tags") or "feed" in rel or rel in MAIN_FEEDS else rel
         else:
             kind = "other files"
         if kind:
@@ -375,9 +363,7 @@ def clone_site(site: Path, dest: Path, gen: Generator) -> None:
     cache folder restored from an earlier run."""
     shutil.rmtree(dest, ignore_errors=True)
     skip = {gen.output}
-    shutil.copytree(
-        site, dest, ignore=lambda d, names: [n for n in names if Path(d) == site and n in skip]
-    )
+    shutil.copytree(site, dest, ignore=lambda d, names: [n for n in names if Path(d) == site and n in skip])
     touch_all(dest)
 
 
@@ -397,12 +383,8 @@ class Outcome:
             "runs": self.runs,
             "failed": self.failed,
             "median_wall_s": round(median([r["wall_s"] for r in ok]), 3) if ok else None,
-            "median_cpu_s": round(median([r["user_s"] + r["sys_s"] for r in ok]), 3)
-            if ok
-            else None,
-            "median_maxrss_mb": round(median([r["maxrss_kb"] for r in ok]) / 1024, 1)
-            if ok
-            else None,
+            "median_cpu_s": round(median([r["user_s"] + r["sys_s"] for r in ok]), 3) if ok else None,
+            "median_maxrss_mb": round(median([r["maxrss_kb"] for r in ok]) / 1024, 1) if ok else None,
         }
 
 
@@ -532,6 +514,7 @@ def markdown_tables(data: dict) -> str:
     lines: list[str] = []
     for metric, title, unit in (
         ("median_wall_s", "Wall time", "s"),
+        ("median_cpu_s", "CPU time (user + system; less sensitive to a busy machine)", "s"),
         ("median_maxrss_mb", "Peak memory (max RSS)", "MB"),
     ):
         lines.append(f"### {title}: median of runs; (×N) = peer / blogsite")
@@ -556,7 +539,8 @@ def markdown_tables(data: dict) -> str:
                     any_value = True
                     cell = fmt_time(v) if unit == "s" else f"{v:.0f} MB"
                     if g != "blogsite" and base_v:
-                        cell += f" (×{v / base_v:.1f})"
+                        ratio = v / base_v
+                        cell += f" (×{ratio:.2f})" if ratio < 1 else f" (×{ratio:.1f})"
                     n = len([r for r in res["runs"] if r["rc"] == 0])
                     if n != data["runs"]:
                         cell += f" [{n} run{'s' if n != 1 else ''}]"
@@ -565,6 +549,22 @@ def markdown_tables(data: dict) -> str:
                     lines.append(f"| {size:,} | {CASE_TITLES[case]} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def report_text(info: dict) -> str:
+    header = (
+        f"blogsite benchmark, {info['date']}: {info['machine']['cpu']}, "
+        f"{info['machine']['nproc']} cores, Python {info['machine']['python']}\n"
+        + "\n".join(f"- {k}: {v}" for k, v in info["versions"].items())
+    )
+    notes = "\n".join(f"- note: {n}" for n in info["notes"])
+    warnings = "\n".join(f"- WARNING: {w}" for w in info["warnings"])
+    if not info["warnings"]:
+        warnings = (
+            "- page counts (post pages, home pages, tag pages, main-feed items) match across"
+            " outputs and with the corpus"
+        )
+    return "\n\n".join(x for x in (header, markdown_tables(info), notes, warnings) if x)
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -604,7 +604,18 @@ def main(argv: list[str] | None = None) -> int:
         "(default: 0, do not wait); for shared machines",
     )
     ap.add_argument("--work", default=str(BENCH / "work"), help="scratch folder")
+    ap.add_argument(
+        "--report",
+        metavar="JSON",
+        help="print the report of an earlier results file (and rewrite its .md), run nothing",
+    )
     args = ap.parse_args(argv)
+    if args.report:
+        path = Path(args.report)
+        report = report_text(json.loads(path.read_text(encoding="utf-8")))
+        path.with_suffix(".md").write_text(report + "\n", encoding="utf-8")
+        log(report)
+        return 0
 
     global WAIT_IDLE
     WAIT_IDLE = args.wait_idle
@@ -707,20 +718,7 @@ def main(argv: list[str] | None = None) -> int:
             "noisy"
         )
         info["notes"].append(note)
-    table = markdown_tables(info)
-    header = (
-        f"blogsite benchmark, {info['date']}: {info['machine']['cpu']}, "
-        f"{info['machine']['nproc']} cores, Python {info['machine']['python']}\n"
-        + "\n".join(f"- {k}: {v}" for k, v in info["versions"].items())
-    )
-    notes = "\n".join(f"- note: {n}" for n in info["notes"])
-    warnings = "\n".join(f"- WARNING: {w}" for w in info["warnings"])
-    if not info["warnings"]:
-        warnings = (
-            "- page counts (post pages, home pages, tag pages, main-feed items) match across"
-            " outputs and with the corpus"
-        )
-    report = "\n\n".join(x for x in (header, table, notes, warnings) if x)
+    report = report_text(info)
     log("\n" + report)
 
     out = Path(args.json)
