@@ -602,12 +602,13 @@ def test_sigkill_mid_send_then_rerun_posts_exactly_once(world: World, network: s
     fake.inject(Timeout(seconds=hold, process=True), times=1, match=POST_PATH[network])
     proc = world.popen()
     try:
-        _wait_for(lambda: any(r.fault == "Timeout" for r in fake.requests))
-        arrived = time.monotonic()
         # Another publish while this one runs is refused by the lock.
+        _wait_for(lambda: (world.root / LOCK_FILE).exists())
         with pytest.raises(BlogsiteError) as info:
             world.publish()
         assert "another `blogsite publish` is running" in str(info.value)
+        _wait_for(lambda: any(r.fault == "Timeout" for r in fake.requests))
+        arrived = time.monotonic()
         proc.send_signal(signal.SIGKILL)
     finally:
         proc.kill()
