@@ -501,22 +501,23 @@ def _dry_run_report(
         if job.post is not current:
             current = job.post
             say("")
-            say(f"{job.post.title} — {_url_of(job)}")
+            say(f"== {job.post.title} ({_url_of(job)})")
         label = nets[job.network].label
         not_live = live.get(_url_of(job), "")
         if job.error:
-            say(f"  {label}: cannot announce: {job.error}")
+            say(f"-- {label}: cannot announce: {job.error}")
             report.outcomes.append(Outcome(job.post, job.network, "failed", job.error))
             continue
         ann = job.announcement
         assert ann is not None
-        say(f"  {label}: {ann.length}/{ann.limit} ({_ruler(job.network)})")
-        for line in ann.text.split("\n"):
-            say(f"    │ {line}" if line else "    │")
+        say(f"-- {label}: {ann.length}/{ann.limit} (length {ann.length}, limit {ann.limit}: "
+            f"{_ruler(job.network)})")
+        # The text itself, unindented: exactly what would be sent.
+        say(ann.text)
         if job.delivery is not None and job.delivery.state != "skipped":
-            say(f"    (earlier: {job.delivery.state}: {job.delivery.reason or '-'})")
+            say(f"-- (earlier attempt: {job.delivery.state}: {job.delivery.reason or '-'})")
         if not_live:
-            say(f"    would stay pending: {not_live}")
+            say(f"-- would stay pending: {not_live}")
             report.outcomes.append(Outcome(job.post, job.network, "would-wait", not_live))
         else:
             report.outcomes.append(Outcome(job.post, job.network, "would-send", ann.text))

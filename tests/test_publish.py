@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from blogsite.announce import announcement
+from blogsite.announce import announcement, x_length
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
 from blogsite.ledger import LEDGER_FILE, LOCK_FILE, load_ledger, publish_lock
@@ -349,15 +349,20 @@ def test_dry_run_shows_texts_and_lengths_and_changes_nothing(world: World) -> No
     assert _posts_sent(world) == 0
     assert not (world.root / LEDGER_FILE).exists()
     assert not (world.root / "deploy.log").exists()
-    assert "X: " in out and "/280" in out and "/500" in out and "/300" in out
-    assert "    │ Un nouvel article" in out
+    assert "-- X: " in out and "/280" in out and "/500" in out and "/300" in out
+    # The exact texts, as they would be sent.
+    for outcome in report.outcomes:
+        assert outcome.state == "would-send"
+        assert "\n" + outcome.detail + "\n" in out + "\n"
+    x_text = next(o.detail for o in report.outcomes if o.network == "x" and o.post.slug == NEW)
+    assert f"-- X: {x_length(x_text)}/280" in out
     assert "#python #LogicielLibre" in out
     # Dry run without credentials still shows the texts, with a warning.
     world.output.clear()
     world.env.clear()
     world.publish(dry_run=True)
     assert any("BLOGSITE_MASTODON_TOKEN" in line for line in world.output)
-    assert any("│ Un nouvel article" in line for line in world.output)
+    assert any(line.startswith("Un nouvel article\n") for line in world.output)
 
 
 def test_deploy_runs_before_announcing_and_again_after(world: World) -> None:
