@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from blogsite.announce import announcement, x_length
+from blogsite.announce import announcement, bluesky_length, mastodon_length, x_length
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
 from blogsite.ledger import LEDGER_FILE, LOCK_FILE, load_ledger, publish_lock
@@ -287,6 +287,25 @@ def test_window_days_applies_to_a_post_first_seen_late(world: World) -> None:
     world.publish()
     assert world.state(NEW, "x") == "skipped"
     world.assert_exactly_once({"x": set(), "mastodon": {ONLY_MASTODON}, "bluesky": set()})
+
+
+def test_long_post_is_cut_to_fit_each_network_and_the_instance_limit(world: World) -> None:
+    world.mastodon.max_characters = 150  # read from the instance, not assumed
+    long = ("Un résumé très long, avec des émojis 😀👨‍👩‍👧 et du japonais 日本語のテキスト, "
+            "qui ne tient nulle part en entier. ") * 8
+    world.edit("posts/new-post.md", 'summary: "Ce que j', f'summary: "{long}Ce que j')
+    report = world.publish()
+    assert not report.failed, report.outcomes  # every fake validated the length itself
+    world.assert_exactly_once()
+    status = next(s["_text"] for s in world.mastodon.statuses if NEW in s["_text"])
+    assert "…" in status and mastodon_length(status) <= 150
+    tweet = world.x.tweets[0]["submitted_text"]
+    assert "…" in tweet and x_length(tweet) <= 280
+    post = world.bluesky.posts[0]["value"]["text"]
+    assert "…" in post and bluesky_length(post) <= 300
+    url = next(e.url for e in load_ledger(world.root).entries if NEW in e.url)
+    for text in (status, tweet, post):
+        assert url in text  # never cut
 
 
 # -- mistakes in the command or the setup ------------------------------------------------------
