@@ -12,8 +12,15 @@ and, in a pinch, edit:
     [post.x]
     state = "sent"
     remote_id = "1790000000000000000"
-    remote_url = "https://x.com/i/web/status/1790000000000000000"
+    remote_url = "https://x.com/example/status/1790000000000000000"
     at = 2024-05-03T10:00:05Z
+    attempts = 1
+    text = "Hello\n\nhttps://blog.example.org/2024/05/hello/"
+
+Besides the state, each network table keeps the exact `text` sent (a retry resends exactly
+that, so that the network recognises it), the `key` of the attempts where the network has one
+(Mastodon's Idempotency-Key, Bluesky's record key), `attempts`, and `reason` for anything not
+sent.
 
 States per network:
 - ``sending``: the intent was recorded and the request may have left; the outcome is unknown
