@@ -706,7 +706,9 @@ def _send_one(
 def _summary(report: PublishReport, say: Callable[[str], None]) -> None:
     if report.old_skipped:
         say(
-            f"{report.old_skipped} older post(s) recorded as skipped: they were already older "
+            f"{report.old_skipped} older post(s) "
+            + ("would be recorded" if report.dry_run else "recorded")
+            + " as skipped: they were already older "
             "than window_days when first seen (`--post SLUG` announces one anyway)."
         )
     shown = [o for o in report.outcomes if o.state not in ("would-send",)]

@@ -49,7 +49,7 @@ Run `blogsite serve` to preview the site while you write, and `blogsite build` t
 into `public/`, ready to copy to any static host.
 """
 
-GITIGNORE = "public/\n.blogsite-cache/\n.blogsite-serve/\n"
+GITIGNORE = "public/\n.blogsite-cache/\n.syndication.lock\n"
 
 
 def create_site(target: Path) -> Path:
