@@ -395,7 +395,7 @@ output = "public"
 
 HUGO_TOML = f"""\
 baseURL = "{SITE_URL}"
-languageCode = "fr"
+locale = "fr"
 defaultContentLanguage = "fr"
 title = "Bench"
 timeZone = "Europe/Paris"

@@ -161,6 +161,19 @@ def versions(gens: dict[str, Generator], venv: Path | None) -> dict[str, str]:
         py = str(ROOT / ".venv" / "bin" / "python")
         v["blogsite"] = out([py, "-c", meta, "blogsite"])
         v["blogsite markdown"] = out([py, "-c", meta, "markdown"])
+        # blogsite is installed editable: what is measured is the checkout as it is now.
+        try:
+            head = subprocess.run(
+                ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "-C", str(ROOT), "status", "--porcelain", "--", "blogsite", "theme"],
+                capture_output=True,
+                text=True,
+            ).stdout.strip()
+            v["blogsite commit"] = head + (" (with uncommitted changes)" if dirty else "")
+        except OSError:
+            pass
     if "hugo" in gens:
         v["hugo"] = out([gens["hugo"].command[0], "version"])
     if "pelican" in gens and venv:
@@ -466,8 +479,8 @@ def run_generator(
 def warm_up(gen: Generator, sites: Path, logs: Path) -> None:
     """One untimed build of a tiny site: byte-code compiled, binaries in the page cache."""
     site = sites / f"warmup-{gen.name}"
-    if not site.exists():
-        corpus.write_site(gen.source, site, corpus.generate(20), BENCH / "themes")
+    shutil.rmtree(site, ignore_errors=True)
+    corpus.write_site(gen.source, site, corpus.generate(20), BENCH / "themes")
     clean(site, gen)
     timed(gen.argv(site), site, logs / f"warmup-{gen.name}.log")
 
