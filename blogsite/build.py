@@ -1,34 +1,76 @@
-"""Plan every output file, render them all, then swap the result into the output folder.
+"""Plan every output file, render what changed, and update the output folder safely.
 
-Nothing is written until every page rendered without error, and the new site is built in a
-staging folder next to the output and swapped in by renames, so a failed build leaves the
-previous site exactly as it was.
+A build reads every input (posts, pages, theme, static files, site.toml, the syndication
+record), parses the posts the cache does not know, and renders the pages whose key changed
+(blogsite.deps: a page's key covers its templates and the data it shows). Nothing is
+written until every page rendered without error:
+
+- a first build (no manifest for the output folder) writes a complete new site into a
+  staging folder next to the output and swaps it in with two renames;
+- a later build writes only the files whose bytes changed, each through a temporary file
+  and os.replace, and deletes the files the previous build wrote that are no longer
+  produced (never any other file). When most of the site changes, it builds a staging
+  folder instead, hard-linking the unchanged files into it;
+- when no input changed and the output folder still holds what the last build wrote, the
+  build stops right there.
+
+So a failed build leaves the previous site exactly as it was, and the result is byte for
+byte the one of a build from scratch without cache (tests/test_incremental.py). See
+docs/performance.md.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from blogsite.cache import (
+    CACHE_DIR,
+    StatCache,
+    Store,
+    cache_disabled,
+    code_fingerprint,
+    digest,
+    tree_files,
+)
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import Post
-from blogsite.render import Output, Renderer
-from blogsite.site import POSTS_DIR, Site, load_site
-from blogsite.theme import Theme
+from blogsite.site import (
+    PAGES_DIR,
+    POSTS_DIR,
+    STATIC_DIR,
+    Site,
+    assemble_site,
+    load_site,
+    source_names,
+)
+
+if TYPE_CHECKING:
+    from blogsite.render import Output
+
+MANIFEST_FORMAT = 1
+# Above this many files to write, a build stages a whole new folder (with hard links for
+# the unchanged files) rather than replacing files one by one in place.
+IN_PLACE_MAX = 400
 
 
 @dataclass(frozen=True)
 class BuildResult:
     site: Site
     output: Path | None
-    files: dict[str, bytes | Path]  # relative path -> content, or source file to copy
-    written: int
+    files: Mapping[str, bytes | Path]  # relative path -> content, or the file holding it
+    written: int  # files in the output
     seconds: float
+    rendered: int = 0  # pages rendered by this build (the others were unchanged)
+    changed: int = 0  # files this build wrote or deleted
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -49,19 +91,41 @@ def plan(
     include_drafts: bool = False,
     strict: bool = False,
     now: datetime | None = None,
+    session: Session | None = None,
 ) -> tuple[Site, dict[str, bytes | Path]]:
-    """Load and render the whole site in memory; raise BlogsiteError with every problem."""
-    theme = Theme(config.root)
-    theme_problems = theme.check()
+    """Load and render the whole site in memory; raise BlogsiteError with every problem.
+
+    Parsed posts come from the build cache; `blogsite serve` passes a Session, which also
+    keeps the rendered pages between calls and renders only the pages whose key changed.
+    """
+    builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now,
+                      session=session)
     try:
-        site = load_site(config, include_drafts=include_drafts, strict=strict, now=now)
-    except BlogsiteError as exc:
-        raise BlogsiteError(theme_problems + exc.problems) from None
-    if theme_problems:
-        raise BlogsiteError(list(site.warnings) + theme_problems)
-    links = syndication_lookup(config)
-    outputs = Renderer(site, theme, links).outputs()
-    return site, render_all(outputs)
+        return builder.plan()
+    finally:
+        builder.close()
+
+
+def build_site(
+    config: Config,
+    *,
+    output: str | Path | None = None,
+    include_drafts: bool = False,
+    strict: bool = False,
+    now: datetime | None = None,
+    cache: bool | None = None,
+) -> BuildResult:
+    """Build the site into its output folder (default from site.toml).
+
+    `cache=False` (or BLOGSITE_CACHE=0 in the environment) builds from scratch, serially,
+    without reading or writing .blogsite-cache/.
+    """
+    out_dir = config.output_dir(output)
+    builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now, cache=cache)
+    try:
+        return builder.build(out_dir)
+    finally:
+        builder.close()
 
 
 def render_all(outputs: list[Output]) -> dict[str, bytes | Path]:
@@ -75,35 +139,666 @@ def render_all(outputs: list[Output]) -> dict[str, bytes | Path]:
         try:
             files[out.path] = out.render()
         except BlogsiteError as exc:
-            for p in exc.problems:
-                if p not in problems:
-                    problems.append(p)
+            _add_problems(problems, exc.problems)
     if problems:
         raise BlogsiteError(problems)
     return files
 
 
-def build_site(
-    config: Config,
-    *,
-    output: str | Path | None = None,
-    include_drafts: bool = False,
-    strict: bool = False,
-    now: datetime | None = None,
-) -> BuildResult:
-    """Build the site into its output folder (default from site.toml)."""
-    started = time.perf_counter()
-    site, files = plan(config, include_drafts=include_drafts, strict=strict, now=now)
-    out_dir = config.output_dir(output)
-    check_output_dir(config, out_dir)
-    write_atomically(out_dir, files)
-    return BuildResult(site, out_dir, files, len(files), time.perf_counter() - started)
+def _add_problems(problems: list[Problem], new: list[Problem]) -> None:
+    for p in new:
+        if p not in problems:
+            problems.append(p)
+
+
+class Session:
+    """What `blogsite serve` keeps between rebuilds: parsed posts and rendered pages."""
+
+    def __init__(self) -> None:
+        self.stat = StatCache()
+        self.records: dict[str, tuple[str, str, str]] = {}  # key -> (record, html, toc)
+        self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
+
+
+# ----- inputs
+
+
+def builtin_theme_dir() -> Path:
+    """blogsite.theme.builtin_theme_dir without importing Jinja (tests check they agree)."""
+    packaged = Path(__file__).parent / "_theme"
+    if (packaged / "base.html").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "theme"
+
+
+@dataclass
+class Inputs:
+    posts: list[tuple[str, str, str | None]]  # (relative path, path, digest) in file order
+    pages: list[tuple[str, str, str | None]]
+    files: dict[str, str | None]  # every other input file (path -> digest)
+    digest: str  # all of the above, and the build's settings
+
+
+def scan_inputs(config: Config, stat: StatCache, settings: str) -> Inputs:
+    root = config.root
+    parts: list[str] = [settings]
+
+    def sources(folder: str) -> list[tuple[str, str, str | None]]:
+        base = str(root / folder)
+        found = []
+        for rel in source_names(root / folder):
+            path = os.path.join(base, rel)
+            found.append((rel, path, stat.file_digest(path)))
+        parts.append(folder)
+        parts.extend(f"{rel}\0{d}" for rel, _, d in found)
+        return found
+
+    posts = sources(POSTS_DIR)
+    pages = sources(PAGES_DIR)
+    files: dict[str, str | None] = {}
+    for label, folder in (
+        ("theme", root / "theme"),
+        ("builtin", builtin_theme_dir()),
+        ("static", root / STATIC_DIR),
+    ):
+        parts.append(label)
+        base = str(folder)
+        for rel in tree_files(folder):
+            path = os.path.join(base, rel)
+            d = stat.file_digest(path)
+            files[path] = d
+            parts.append(f"{rel}\0{d}")
+    for name in ("site.toml", "syndication.toml"):
+        path = str(root / name)
+        d = stat.file_digest(path)
+        files[path] = d
+        parts.append(f"{name}\0{d}")
+    return Inputs(posts, pages, files, digest("\n".join(parts).encode("utf-8", "surrogateescape")))
+
+
+# ----- the build
+
+
+class Contents:
+    """Loads a cached post's html, toc and body when a page needs them."""
+
+    def __init__(self, config: Config, store: Store | None, memory: dict | None) -> None:
+        self.config = config
+        self.store = store
+        self.memory = memory
+
+    def __call__(self, post: Any, name: str) -> str:
+        if name == "body":
+            return self._reparse(post).body
+        found = None
+        if self.memory is not None:
+            entry = self.memory.get(post._key)
+            if entry is not None:
+                found = entry[1], entry[2]
+        if found is None and self.store is not None:
+            found = self.store.content(post._key)
+        if found is None:
+            fresh = self._reparse(post)
+            found = fresh.html, fresh.toc
+        return found[0] if name == "html" else found[1]
+
+    def _reparse(self, post: Any) -> Post:
+        """Parse the source again: for the body (never stored), or a damaged cache entry."""
+        from blogsite.post import parse_post
+
+        path = Path(post.source)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = None
+        if raw is None or digest(raw) != post._digest:
+            raise BlogsiteError(
+                Problem(display_path(path), "the file changed during the build", "build again")
+            )
+        fresh = parse_post(
+            path, zone=self.config.zone, default_lang=self.config.site.language,
+            is_page=post.is_page, problems=[], raw=raw,
+        )
+        if fresh is None:
+            raise BlogsiteError(
+                Problem(display_path(path), "the file changed during the build", "build again")
+            )
+        return fresh
+
+
+class Builder:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        include_drafts: bool = False,
+        strict: bool = False,
+        now: datetime | None = None,
+        cache: bool | None = None,
+        session: Session | None = None,
+    ) -> None:
+        self.config = config
+        self.include_drafts = include_drafts
+        self.strict = strict
+        self.now = now or datetime.now(UTC)
+        self.session = session
+        self.use_cache = (not cache_disabled()) if cache is None else cache
+        self.code = code_fingerprint()
+        self.store = Store.open(config.root, self.code) if self.use_cache else None
+        self.inputs: Inputs | None = None
+        self.stat: StatCache | None = None
+        self.rendered = 0
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+    # --- reading
+
+    def _scan(self, extra: str = "") -> Inputs:
+        started = time.time_ns()
+        if self.session is not None:
+            stat = self.session.stat
+            stat.entries = {**stat.entries, **stat.fresh}
+            stat.fresh = {}
+            stat.started_ns = started
+        elif self.store is not None:
+            stat = StatCache.from_json(self.store.blob("stat"), started)
+        else:
+            stat = StatCache(started_ns=started)
+        self.stat = stat
+        settings = json.dumps(
+            [MANIFEST_FORMAT, self.code, self.include_drafts, self.strict, extra]
+        )
+        self.inputs = scan_inputs(self.config, stat, settings)
+        return self.inputs
+
+    def load(self, inputs: Inputs, *, only_cached: bool = False) -> Site | None:
+        """The site from cached records, parsing (in parallel) the files the cache lacks.
+        With only_cached, None when any file would need parsing."""
+        from blogsite.deps import decode_value
+        from blogsite.post import CachedPost
+
+        config = self.config
+        zone_key = config.site.timezone
+        lang = config.site.language
+        env = f"{self.code}\0{zone_key}\0{lang}"
+        jobs = [("post", rel, path, d) for rel, path, d in inputs.posts]
+        jobs += [("page", rel, path, d) for rel, path, d in inputs.pages]
+        keys = [
+            digest(f"{env}\0{kind}\0{rel}\0{d}".encode("utf-8", "surrogateescape")) if d else None
+            for kind, rel, _path, d in jobs
+        ]
+        records: dict[str, str] = {}
+        memory = self.session.records if self.session is not None else None
+        if memory is not None:
+            for key in keys:
+                if key is not None and key in memory:
+                    records[key] = memory[key][0]
+        if self.store is not None:
+            wanted = [k for k in keys if k is not None and k not in records]
+            records.update(self.store.records(wanted))
+        missing = [i for i, key in enumerate(keys) if key is None or key not in records]
+        if only_cached and missing:
+            return None
+
+        fresh: dict[int, tuple] = {}
+        if missing:
+            from blogsite.parallel import parse_many
+
+            parse_jobs = [(jobs[i][0], jobs[i][2], zone_key, lang) for i in missing]
+            results = parse_many(parse_jobs)
+            rows = []
+            for i, result in zip(missing, results, strict=True):
+                file_digest, record, html, toc, found, post = result
+                kind, rel = jobs[i][0], jobs[i][1]
+                if record is not None:
+                    key = digest(
+                        f"{env}\0{kind}\0{rel}\0{file_digest}".encode("utf-8", "surrogateescape")
+                    )
+                    keys[i] = key
+                    records[key] = record
+                    rows.append((key, record, html, toc))
+                    if memory is not None:
+                        memory[key] = (record, html, toc)
+                fresh[i] = (file_digest, found, post)
+            if self.store is not None and rows:
+                self.store.begin()
+                self.store.put_records(rows)
+                self.store.commit()
+
+        contents = Contents(config, self.store, memory)
+        problems: list[Problem] = []
+        posts: list[Post] = []
+        pages: list[Post] = []
+        file_digests = {i: d for i, (_k, _r, _p, d) in enumerate(jobs)}
+        for i, (kind, _rel, path, _d) in enumerate(jobs):
+            key = keys[i]
+            item: Post | None = None
+            if i in fresh:
+                file_digest, found, post = fresh[i]
+                file_digests[i] = file_digest
+                if found:
+                    problems.extend(Problem(display_path(path), *p) for p in found)
+                item = post
+            if item is None and key is not None and key in records:
+                record = json.loads(records[key])
+                if i not in fresh and record["p"]:
+                    problems.extend(Problem(display_path(path), *p) for p in record["p"])
+                fields = {k: decode_value(v) for k, v in record["f"].items()}
+                item = CachedPost.lazy(
+                    contents,
+                    {
+                        "_key": key,
+                        "_digest": file_digests[i],
+                        "_words": record["w"],
+                        "_groups": {g: bytes.fromhex(h) for g, h in record["g"].items()},
+                    },
+                    source=Path(path),
+                    **fields,
+                )
+            if item is not None:
+                (pages if kind == "page" else posts).append(item)
+        self.live_keys = {k for k in keys if k is not None}
+        return assemble_site(
+            config, posts, pages, problems,
+            include_drafts=self.include_drafts, strict=self.strict, now=self.now,
+        )
+
+    def _renderer(self, site: Site):
+        from blogsite.render import Renderer
+        from blogsite.theme import Theme
+
+        theme = Theme(self.config.root)
+        theme_problems = theme.check()
+        if theme_problems:
+            raise BlogsiteError(list(site.warnings) + theme_problems)
+        return Renderer(site, theme, syndication_lookup(self.config))
+
+    def _load_checked(self, inputs: Inputs | None) -> Site:
+        """The site, with the theme's problems reported alongside the posts' ones."""
+        from blogsite.theme import Theme
+
+        try:
+            if not self.use_cache or inputs is None:
+                # The reference build: the plain loader, serial, nothing kept.
+                site = load_site(
+                    self.config, include_drafts=self.include_drafts, strict=self.strict,
+                    now=self.now,
+                )
+            else:
+                site = self.load(inputs)
+        except BlogsiteError as exc:
+            raise BlogsiteError(Theme(self.config.root).check() + exc.problems) from None
+        assert site is not None
+        return site
+
+    def _site_and_renderer(self):
+        inputs = self._scan() if self.use_cache else None
+        site = self._load_checked(inputs)
+        return site, self._renderer(site)
+
+    # --- in memory (serve, check)
+
+    def plan(self) -> tuple[Site, dict[str, bytes | Path]]:
+        site, renderer = self._site_and_renderer()
+        outputs = renderer.outputs()
+        session = self.session
+        files: dict[str, bytes | Path] = {}
+        todo: list[int] = []
+        keys: dict[int, str | None] = {}
+        for i, out in enumerate(outputs):
+            if out.source is not None:
+                files[out.path] = out.source
+                continue
+            key = out.key() if (session is not None and out.key is not None) else None
+            keys[i] = key
+            if session is not None and key is not None:
+                old = session.pages.get(out.path)
+                if old is not None and old[0] == key:
+                    files[out.path] = old[1]
+                    continue
+            todo.append(i)
+        rendered = self._render([outputs[i].render for i in todo], None)  # type: ignore[misc]
+        for j, i in enumerate(todo):
+            files[outputs[i].path] = rendered[j]
+        if session is not None:
+            session.pages = {
+                outputs[i].path: (keys[i], files[outputs[i].path])  # type: ignore[misc]
+                for i in keys
+                if keys[i] is not None
+            }
+        self._save()
+        ordered = {out.path: files[out.path] for out in outputs}
+        return site, ordered
+
+    def _render(self, renders: list[Callable[[], bytes]], sink) -> list[Any]:
+        """Render every function (in parallel when many); raise with every problem."""
+        from blogsite.parallel import render_many
+
+        self.rendered += len(renders)
+        results: list[Any] = [None] * len(renders)
+        problems: list[Problem] = []
+        if not self.use_cache:
+            from blogsite import parallel
+
+            saved = parallel.RENDER_MIN
+            parallel.RENDER_MIN = 1 << 62  # the reference build renders serially
+            try:
+                found = list(render_many(renders, sink))
+            finally:
+                parallel.RENDER_MIN = saved
+        else:
+            found = list(render_many(renders, sink))
+        failed: dict[int, list[Problem]] = {}
+        for i, value in found:
+            if isinstance(value, list):
+                failed[i] = value
+            else:
+                results[i] = value
+        for i in sorted(failed):
+            _add_problems(problems, failed[i])
+        if problems:
+            raise BlogsiteError(problems)
+        return results
+
+    def _save(self) -> None:
+        store = self.store
+        if store is None:
+            return
+        store.begin()
+        if self.stat is not None:
+            store.put_blob("stat", self.stat.to_json())
+        if getattr(self, "live_keys", None) is not None and self.session is None:
+            store.prune(self.live_keys)
+        store.commit()
+
+    # --- into the output folder
+
+    def build(self, out_dir: Path) -> BuildResult:
+        started = time.perf_counter()
+        name = f"manifest:{out_dir.resolve()}"
+        inputs = self._scan(extra=str(out_dir.resolve())) if self.use_cache else None
+        manifest = _manifest(self.store.json_blob(name)) if self.store is not None else None
+
+        if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
+            horizon = manifest["horizon"]
+            if (horizon is None or self.now.timestamp() < horizon) and _intact(out_dir, manifest):
+                site = self.load(inputs, only_cached=True)
+                if site is not None:
+                    self._save()
+                    files = _OutputFiles(out_dir, list(manifest["files"]))
+                    return BuildResult(
+                        site, out_dir, files, len(files), time.perf_counter() - started
+                    )
+
+        site = self._load_checked(inputs)
+        renderer = self._renderer(site)
+        check_output_dir(self.config, out_dir)
+        outputs = renderer.outputs()
+
+        old: dict[str, list] = manifest["files"] if manifest is not None else {}
+        if not out_dir.is_dir():
+            old = {}
+        keys: list[str | None] = []
+        todo: list[int] = []
+        unchanged: dict[int, list] = {}
+        for i, out in enumerate(outputs):
+            if out.source is not None:
+                d = inputs.files.get(str(out.source)) if inputs is not None else None
+                key = f"copy:{d}" if d else None
+            elif out.key is not None and self.use_cache:
+                key = out.key()
+            else:
+                key = None
+            keys.append(key)
+            entry = old.get(out.path)
+            if key is not None and entry is not None and entry[0] == key and _same_stat(
+                out_dir / out.path, entry
+            ):
+                unchanged[i] = entry
+            else:
+                todo.append(i)
+
+        staged = not old or len(todo) > max(IN_PLACE_MAX, len(outputs) // 5)
+        if staged:
+            entries, changed = self._write_staged(out_dir, outputs, keys, todo, unchanged, old)
+        else:
+            entries, changed = self._write_in_place(out_dir, outputs, keys, todo, unchanged, old)
+
+        if self.store is not None and inputs is not None:
+            horizon = min(
+                (
+                    p.date.timestamp()
+                    for p in site.all_posts
+                    if p.date is not None and not p.draft and p.date > self.now
+                ),
+                default=None,
+            )
+            data = {
+                "format": MANIFEST_FORMAT,
+                "input": inputs.digest,
+                "horizon": horizon,
+                "files": entries,
+            }
+            self.store.begin()
+            self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
+            self.store.commit()
+        self._save()
+        files = _OutputFiles(out_dir, [out.path for out in outputs])
+        return BuildResult(
+            site, out_dir, files, len(files), time.perf_counter() - started,
+            rendered=self.rendered, changed=changed,
+        )
+
+    def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old):
+        """Render what changed in memory, then replace changed files one by one."""
+        renders = [outputs[i].render for i in todo if outputs[i].source is None]
+        rendered = iter(self._render(renders, None))  # type: ignore[arg-type]
+        contents: dict[int, bytes | Path] = {}
+        for i in todo:
+            out = outputs[i]
+            contents[i] = out.source if out.source is not None else next(rendered)
+        entries: dict[str, list] = {}
+        changed = 0
+        made: set[Path] = set()
+        pid = os.getpid()
+        for i, out in enumerate(outputs):
+            if i in unchanged:
+                entries[out.path] = unchanged[i]
+                continue
+            target = out_dir / out.path
+            content = contents[i]
+            data = content.read_bytes() if isinstance(content, Path) else content
+            d = digest(data)
+            entry = old.get(out.path)
+            if entry is not None and entry[1] == d and _same_stat(target, entry):
+                entries[out.path] = [keys[i], d, entry[2], entry[3]]
+                continue
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            tmp = target.parent / f".{target.name}.blogsite-{pid}"
+            try:
+                tmp.write_bytes(data)
+                os.replace(tmp, target)
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+            st = target.stat()
+            entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
+            changed += 1
+        produced = {out.path for out in outputs}
+        for rel in old:
+            if rel not in produced:
+                changed += _remove(out_dir, rel)
+        return entries, changed
+
+    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old):
+        """Write a complete new folder beside out_dir, then swap it in with two renames."""
+        parent = out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        pid = os.getpid()
+        staging = parent / f".{out_dir.name}.staging-{pid}"
+        previous = parent / f".{out_dir.name}.old-{pid}"
+        for leftover in (staging, previous):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+        entries: dict[str, list] = {}
+        changed = 0
+        try:
+            staging.mkdir()
+            made: set[str] = set()
+
+            def place(rel: str) -> Path:
+                target = staging / rel
+                folder = os.path.dirname(rel)
+                if folder and folder not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(folder)
+                return target
+
+            for i, entry in unchanged.items():
+                rel = outputs[i].path
+                target = place(rel)
+                try:
+                    os.link(out_dir / rel, target)
+                except OSError:
+                    shutil.copyfile(out_dir / rel, target)
+                entries[rel] = entry
+
+            renders: list[Callable[[], bytes]] = []
+            positions: list[int] = []
+            for i in todo:
+                out = outputs[i]
+                if out.source is not None:
+                    target = place(out.path)
+                    shutil.copyfile(out.source, target)
+                    st = target.stat()
+                    entries[out.path] = [keys[i], digest(target.read_bytes()), st.st_size,
+                                         st.st_mtime_ns]
+                else:
+                    place(out.path)
+                    renders.append(out.render)  # type: ignore[arg-type]
+                    positions.append(i)
+
+            def sink(j: int, data: bytes) -> tuple[str, int, int]:
+                target = staging / outputs[positions[j]].path
+                with open(target, "wb") as f:
+                    f.write(data)
+                st = os.stat(target)
+                return digest(data), st.st_size, st.st_mtime_ns
+
+            for j, (d, size, mtime) in enumerate(self._render(renders, sink)):
+                i = positions[j]
+                entries[outputs[i].path] = [keys[i], d, size, mtime]
+
+            produced = {out.path for out in outputs}
+            if old:  # keep the files the previous build did not write (not ours to delete)
+                for rel in tree_files(out_dir):
+                    if rel not in produced and rel not in old:
+                        target = place(rel)
+                        try:
+                            os.link(out_dir / rel, target)
+                        except OSError:
+                            shutil.copy2(out_dir / rel, target)
+            for out in outputs:
+                entry = old.get(out.path)
+                if entry is None or entry[1] != entries[out.path][1]:
+                    changed += 1
+            changed += sum(1 for rel in old if rel not in produced)
+            entries = {out.path: entries[out.path] for out in outputs}
+            if out_dir.exists():
+                os.replace(out_dir, previous)
+            os.replace(staging, out_dir)
+        finally:
+            for leftover in (staging, previous):
+                if leftover.exists():
+                    shutil.rmtree(leftover, ignore_errors=True)
+        return entries, changed
+
+
+def _manifest(data: object) -> dict | None:
+    """The last build's manifest, if it is well formed."""
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    files = data.get("files")
+    if not isinstance(data.get("input"), str) or not isinstance(files, dict):
+        return None
+    horizon = data.get("horizon")
+    if horizon is not None and not isinstance(horizon, (int, float)):
+        return None
+    for entry in files.values():
+        if not (isinstance(entry, list) and len(entry) == 4):
+            return None
+    return data
+
+
+def _same_stat(path: Path, entry: list) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
+
+
+def _intact(out_dir: Path, manifest: dict) -> bool:
+    base = str(out_dir)
+    for rel, entry in manifest["files"].items():
+        try:
+            st = os.stat(os.path.join(base, rel))
+        except OSError:
+            return False
+        if st.st_size != entry[2] or st.st_mtime_ns != entry[3]:
+            return False
+    return True
+
+
+def _remove(out_dir: Path, rel: str) -> int:
+    """Delete a file the previous build wrote, and the folders it leaves empty."""
+    target = out_dir / rel
+    try:
+        target.unlink()
+    except FileNotFoundError:
+        return 0
+    folder = target.parent
+    while folder != out_dir and folder.is_relative_to(out_dir):
+        try:
+            folder.rmdir()
+        except OSError:
+            break
+        folder = folder.parent
+    return 1
+
+
+class _OutputFiles(Mapping):
+    """BuildResult.files after a build: relative path -> the file in the output folder."""
+
+    def __init__(self, out_dir: Path, paths: list[str]) -> None:
+        self._out = out_dir
+        self._paths = dict.fromkeys(paths)
+
+    def __getitem__(self, rel: str) -> Path:
+        if rel not in self._paths:
+            raise KeyError(rel)
+        return self._out / rel
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
 
 
 def check_output_dir(config: Config, out_dir: Path) -> None:
     resolved = out_dir.resolve()
     root = config.root.resolve()
-    if resolved == root or root.is_relative_to(resolved) or resolved == (root / POSTS_DIR):
+    if (
+        resolved == root
+        or root.is_relative_to(resolved)
+        or resolved == (root / POSTS_DIR)
+        or resolved == (root / CACHE_DIR)
+    ):
         raise BlogsiteError(
             Problem(
                 display_path(config.path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -71,6 +72,70 @@ class Post:
         if self.syndicate is False:
             return False
         return network in self.syndicate
+
+
+_UNSET = object()
+
+
+class _Lazy:
+    """A Post field read on first use (CachedPost), not kept: bodies stay out of memory."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.slot = "_lazy_" + name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.slot, _UNSET)
+        if value is _UNSET:
+            return obj._load(self.name)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if value is not _UNSET:
+            obj.__dict__[self.slot] = value
+
+
+class CachedPost(Post):
+    """A Post from the build cache: `html`, `toc` and `body` are loaded when first read.
+
+    Build with `CachedPost.lazy(loader, **fields)`; the loader gets a field name and returns
+    its value. Do not compare or hash these posts (that would load every body): the build
+    never does.
+    """
+
+    html = _Lazy("html")
+    toc = _Lazy("toc")
+    body = _Lazy("body")
+
+    @classmethod
+    def lazy(cls, loader: Any, extra_attrs: dict[str, Any], **fields: Any) -> CachedPost:
+        for name in ("html", "toc", "body"):
+            fields.setdefault(name, _UNSET)
+        post = cls(**fields)
+        object.__setattr__(post, "_loader", loader)
+        for k, v in extra_attrs.items():
+            object.__setattr__(post, k, v)
+        return post
+
+    def _load(self, name: str) -> Any:
+        return self._loader(self, name)
+
+
+def with_url(post: Post, url: str) -> Post:
+    """The post with its URL set, without reading a lazy post's body."""
+    if isinstance(post, CachedPost):
+        copy = object.__new__(CachedPost)
+        copy.__dict__.update(post.__dict__)
+        copy.__dict__["url"] = url
+        return copy
+    return dataclasses.replace(post, url=url)
+
+
+def source_text(raw: bytes) -> str:
+    """A source file's text as parse_post reads it (UTF-8, Unix newlines)."""
+    return raw.decode("utf-8").replace("\r\n", "\n")
 
 
 class _Reader:
@@ -168,11 +233,13 @@ def parse_post(
 ) -> Post | None:
     """Parse one file; append problems (errors and warnings) and return None on errors."""
     start = len([p for p in problems if not p.warning])
-    name = display_path(path)
+    # display_path costs a resolve(): only on the (rare) error paths, below.
     try:
         data_bytes = raw if raw is not None else path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(name, f"cannot read the file: {exc.strerror}", "check its permissions"))
+        problems.append(
+            Problem(display_path(path), f"cannot read the file: {exc.strerror}", "check its permissions")
+        )
         return None
     try:
         text = data_bytes.decode("utf-8")
@@ -180,7 +247,7 @@ def parse_post(
         line = data_bytes[: exc.start].count(b"\n") + 1
         problems.append(
             Problem(
-                name,
+                display_path(path),
                 f"the file is not UTF-8 (byte 0x{data_bytes[exc.start]:02x} at offset {exc.start})",
                 "re-save it as UTF-8 in your editor (it is probably Latin-1 or Windows-1252)",
                 line,
@@ -191,7 +258,7 @@ def parse_post(
     try:
         fm = split_front_matter(text)
     except FrontMatterError as exc:
-        problems.append(Problem(name, exc.message, exc.hint, exc.line))
+        problems.append(Problem(display_path(path), exc.message, exc.hint, exc.line))
         return None
     reader = _Reader(path, fm.key_lines, problems)
     data = fm.data
@@ -202,7 +269,7 @@ def parse_post(
             "did you forget to add `---` lines? A post starts with:\n"
             "  ---\n  title: My post\n  date: 2010-03-08\n  ---",
         )
-        problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 1)
+        problems[-1] = Problem(display_path(path), problems[-1].message, problems[-1].hint, 1)
         return None
 
     allowed = PAGE_KEYS if is_page else POST_KEYS
@@ -218,7 +285,7 @@ def parse_post(
             'add a line `title: "…"` to the front matter',
         )
         if "title" not in data:
-            problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 2)
+            problems[-1] = Problem(display_path(path), problems[-1].message, problems[-1].hint, 2)
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
         reader.error("draft", "`draft` must be true or false", "for example: draft: true")
@@ -237,7 +304,7 @@ def parse_post(
                 "the post has no date",
                 "add a line like `date: 2010-03-08` (or `draft: true` while you write it)",
             )
-            problems[-1] = Problem(name, problems[-1].message, problems[-1].hint, 2)
+            problems[-1] = Problem(display_path(path), problems[-1].message, problems[-1].hint, 2)
     slug_value = _text(reader, data, "slug")
     if slug_value is not None:
         if not SLUG_RE.match(slug_value) or ".." in slug_value:

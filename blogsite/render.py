@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import re
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 import jinja2
 
 from blogsite import __version__, feeds
+from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_posts, long_date, month_name, translate
 from blogsite.post import Post
@@ -26,6 +28,9 @@ class Output:
     path: str  # relative to the output folder, "/"-separated
     render: Callable[[], bytes] | None = None
     source: Path | None = None  # a file copied as it is
+    # What the bytes depend on (blogsite.deps): equal keys, equal bytes. None, or a key
+    # function returning None, means "render it every time".
+    key: Callable[[], str | None] | None = None
 
 
 def url_to_file(url: str) -> str:
@@ -43,6 +48,13 @@ class Renderer:
         self.syndication = syndication or (lambda post: [])
         self.base_path = self.config.base_path
         self.lang = self.config.site.language
+        self.fingerprints = Fingerprints(site.is_published, plain_groups)
+        self._attrs: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._sources: dict[str, str] = {}
+        self._tag_index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+        self._config_key = repr(
+            (self.config.site, self.config.build, self.config.publish, self.config.social)
+        )
 
     # ----- helpers exposed to templates
     def url(self, path: str) -> str:
@@ -85,6 +97,48 @@ class Renderer:
             "site_has_tags": bool(self.site.tags),
             "is_published": self.site.is_published,
         }
+
+    def template_key(self, name: str, lang: str | None, context: dict[str, Any]) -> str | None:
+        """The key of a template page: its templates' sources, the globals, the data."""
+        found = self._attrs.get(name)
+        if found is None:
+            try:
+                found = self._attrs[name] = template_attrs(self.theme.env, name)
+            except Exception:  # noqa: BLE001 - a missing or broken template renders (and fails)
+                return None
+        attrs, names = found
+        sources = [self._source_digest(n) for n in names]
+        data = {k: v for k, v in self._globals(lang or self.lang).items() if not callable(v)}
+        return self.fingerprints.key(
+            "page", __version__, self._config_key, name, lang or self.lang, sources, data,
+            context, attrs=attrs,
+        )
+
+    def _source_digest(self, name: str) -> str:
+        found = self._sources.get(name)
+        if found is None:
+            source, _filename, _uptodate = self.theme.env.loader.get_source(self.theme.env, name)
+            found = self._sources[name] = hashlib.blake2b(source.encode()).hexdigest()
+        return found
+
+    def _page(
+        self, path: str, template: str, lang: str | None, context: Callable[[], dict[str, Any]]
+    ) -> Output:
+        return Output(
+            path,
+            lambda: self.render_template(template, lang, **context()),
+            key=lambda: self.template_key(template, lang, context()),
+        )
+
+    def _data(self, path: str, render: Callable[[], bytes], *parts: Any) -> Output:
+        """An output rendered by Python code from `parts` (feeds): keyed by all of them."""
+        return Output(
+            path,
+            render,
+            key=lambda: self.fingerprints.key(
+                "data", __version__, self._config_key, path, *parts, attrs=ALL
+            ),
+        )
 
     def render_template(self, name: str, lang: str | None = None, **context: Any) -> bytes:
         ctx = self._globals(lang or self.lang)
@@ -135,15 +189,15 @@ class Renderer:
         for index, post in enumerate(posts):
             newer = posts[index - 1] if index > 0 else None
             older = posts[index + 1] if index + 1 < len(posts) else None
-            out.append(Output(url_to_file(post.url), self._post_page(post, newer, older)))
+            out.append(self._post_page(post, newer, older))
         for page in site.pages:
-            out.append(Output(url_to_file(page.url), self._page_page(page)))
+            out.append(self._page_page(page))
         out.extend(self._index_pages())
         out.extend(self._tag_pages())
         out.extend(self._archive_pages())
         out.extend(self._feeds())
         out.extend(self._aliases())
-        out.append(Output("404.html", self._not_found()))
+        out.append(self._not_found())
         out.append(Output("sitemap.xml", self._sitemap))
         out.append(Output("robots.txt", self._robots))
         for rel, path in self.theme.static_files().items():
@@ -155,22 +209,35 @@ class Renderer:
                     out.append(Output(path.relative_to(user_static).as_posix(), source=path))
         return out
 
-    def _post_page(self, post: Post, newer: Post | None, older: Post | None):
-        def render() -> bytes:
-            tags = [t for t in self.site.tags if t.name in post.tags or t.slug in post.tags]
-            tags.sort(key=lambda t: [*post.tags].index(t.name) if t.name in post.tags else 0)
+    def _post_tags(self, post: Post) -> list[Tag]:
+        """The site's tags named by a post, in the post's order (by name or by slug)."""
+        if self._tag_index is None:
+            by_name: dict[str, list[int]] = {}
+            by_slug: dict[str, list[int]] = {}
+            for i, t in enumerate(self.site.tags):
+                by_name.setdefault(t.name, []).append(i)
+                by_slug.setdefault(t.slug, []).append(i)
+            self._tag_index = (by_name, by_slug)
+        by_name, by_slug = self._tag_index
+        found: set[int] = set()
+        for name in post.tags:
+            found.update(by_name.get(name, ()))
+            found.update(by_slug.get(name, ()))
+        tags = [self.site.tags[i] for i in sorted(found)]
+        tags.sort(key=lambda t: [*post.tags].index(t.name) if t.name in post.tags else 0)
+        return tags
+
+    def _post_page(self, post: Post, newer: Post | None, older: Post | None) -> Output:
+        def context() -> dict[str, Any]:
             image = feeds.image_url(self.config, post.image) if post.image else ""
-            words = len(re.sub(r"<[^>]+>", " ", post.html).split())
-            return self.render_template(
-                "post.html",
-                lang=post.lang,
-                post=post,
-                tags=tags,
-                newer=newer,
-                older=older,
-                syndication=self.syndication(post),
-                reading_minutes=max(1, round(words / 230)),
-                page=self.meta(
+            return {
+                "post": post,
+                "tags": self._post_tags(post),
+                "newer": newer,
+                "older": older,
+                "syndication": self.syndication(post),
+                "reading_minutes": max(1, round(words(post) / 230)),
+                "page": self.meta(
                     post.title,
                     post.url,
                     post.teaser,
@@ -180,21 +247,19 @@ class Renderer:
                     updated=post.updated,
                     noindex=not self.site.is_published(post),
                 ),
-            )
+            }
 
-        return render
+        return self._page(url_to_file(post.url), "post.html", post.lang, context)
 
-    def _page_page(self, page: Post):
-        def render() -> bytes:
+    def _page_page(self, page: Post) -> Output:
+        def context() -> dict[str, Any]:
             image = feeds.image_url(self.config, page.image) if page.image else ""
-            return self.render_template(
-                "page.html",
-                lang=page.lang,
-                post=page,
-                page=self.meta(page.title, page.url, page.teaser, image=image, noindex=page.draft),
-            )
+            return {
+                "post": page,
+                "page": self.meta(page.title, page.url, page.teaser, image=image, noindex=page.draft),
+            }
 
-        return render
+        return self._page(url_to_file(page.url), "page.html", page.lang, context)
 
     def _paginate(self, posts: list[Post], base: str) -> list[tuple[str, list[Post], dict]]:
         size = self.config.site.paginate
@@ -224,38 +289,32 @@ class Renderer:
                     "Page {n} of {total}", self.lang, n=pagination["n"], total=pagination["total"]
                 )
 
-            def render(url=url, chunk=chunk, pagination=pagination, title=title) -> bytes:
-                return self.render_template(
-                    "index.html",
-                    posts=chunk,
-                    pagination=pagination,
-                    page=self.meta(title, url, is_home=pagination["n"] == 1),
-                )
+            def context(url=url, chunk=chunk, pagination=pagination, title=title) -> dict:
+                return {
+                    "posts": chunk,
+                    "pagination": pagination,
+                    "page": self.meta(title, url, is_home=pagination["n"] == 1),
+                }
 
-            out.append(Output(url_to_file(url), render))
+            out.append(self._page(url_to_file(url), "index.html", None, context))
         return out
 
     def _tag_pages(self) -> list[Output]:
         out = []
         tags = self.site.tags
 
-        def render_index() -> bytes:
-            return self.render_template(
-                "tags.html",
-                tags=tags,
-                page=self.meta(translate("Tags", self.lang), "/tags/"),
-            )
+        def index_context() -> dict[str, Any]:
+            return {"tags": tags, "page": self.meta(translate("Tags", self.lang), "/tags/")}
 
-        out.append(Output("tags/index.html", render_index))
+        out.append(self._page("tags/index.html", "tags.html", None, index_context))
         for tag in tags:
 
-            def render(tag: Tag = tag) -> bytes:
+            def context(tag: Tag = tag) -> dict[str, Any]:
                 title = translate("Posts tagged “{tag}”", self.lang, tag=tag.name)
-                return self.render_template(
-                    "tag.html",
-                    tag=tag,
-                    posts=tag.posts,
-                    page=self.meta(
+                return {
+                    "tag": tag,
+                    "posts": tag.posts,
+                    "page": self.meta(
                         title,
                         tag.url,
                         tag_feeds=[
@@ -263,26 +322,30 @@ class Renderer:
                             ("application/atom+xml", f"Atom – {tag.name}", f"{tag.url}atom.xml"),
                         ],
                     ),
-                )
+                }
 
-            out.append(Output(url_to_file(tag.url), render))
+            out.append(self._page(url_to_file(tag.url), "tag.html", None, context))
             posts = list(tag.posts[: self.config.site.feed_items])
             title = f"{self.config.site.title} – {tag.name}"
             page_url = self.abs_url(tag.url)
+            rss_url = self.abs_url(tag.url + "rss.xml")
+            atom_url = self.abs_url(tag.url + "atom.xml")
             out.append(
-                Output(
+                self._data(
                     f"{tag.url.lstrip('/')}rss.xml",
-                    lambda t=title, u=page_url, s=tag, p=posts: feeds.rss(
-                        self.config, t, u, self.abs_url(s.url + "rss.xml"), p
+                    lambda t=title, u=page_url, f=rss_url, p=posts: feeds.rss(
+                        self.config, t, u, f, p
                     ),
+                    title, page_url, rss_url, posts,
                 )
             )
             out.append(
-                Output(
+                self._data(
                     f"{tag.url.lstrip('/')}atom.xml",
-                    lambda t=title, u=page_url, s=tag, p=posts: feeds.atom(
-                        self.config, t, u, self.abs_url(s.url + "atom.xml"), p
+                    lambda t=title, u=page_url, f=atom_url, p=posts: feeds.atom(
+                        self.config, t, u, f, p
                     ),
+                    title, page_url, atom_url, posts,
                 )
             )
         return out
@@ -291,39 +354,38 @@ class Renderer:
         out = []
         years = self.site.years
 
-        def render_index() -> bytes:
-            return self.render_template(
-                "archives.html",
-                years=years,
-                page=self.meta(translate("Archives", self.lang), "/archives/"),
-            )
+        def index_context() -> dict[str, Any]:
+            return {
+                "years": years,
+                "page": self.meta(translate("Archives", self.lang), "/archives/"),
+            }
 
-        out.append(Output("archives/index.html", render_index))
+        out.append(self._page("archives/index.html", "archives.html", None, index_context))
         for year in years:
 
-            def render_year(year=year) -> bytes:
+            def year_context(year=year) -> dict[str, Any]:
                 title = translate("Posts from {period}", self.lang, period=str(year.year))
-                return self.render_template(
-                    "archive.html",
-                    period=str(year.year),
-                    months=year.months,
-                    page=self.meta(title, year.url),
-                )
+                return {
+                    "period": str(year.year),
+                    "months": year.months,
+                    "page": self.meta(title, year.url),
+                }
 
-            out.append(Output(url_to_file(year.url), render_year))
+            out.append(self._page(url_to_file(year.url), "archive.html", None, year_context))
             for month in year.months:
 
-                def render_month(month=month) -> bytes:
+                def month_context(month=month) -> dict[str, Any]:
                     period = month_name(month.year, month.month, self.lang)
                     title = translate("Posts from {period}", self.lang, period=period)
-                    return self.render_template(
-                        "archive.html",
-                        period=period,
-                        months=(month,),
-                        page=self.meta(title, month.url),
-                    )
+                    return {
+                        "period": period,
+                        "months": (month,),
+                        "page": self.meta(title, month.url),
+                    }
 
-                out.append(Output(url_to_file(month.url), render_month))
+                out.append(
+                    self._page(url_to_file(month.url), "archive.html", None, month_context)
+                )
         return out
 
     def _feeds(self) -> list[Output]:
@@ -331,14 +393,21 @@ class Renderer:
         title = self.config.site.title
         home = self.abs_url("/")
         cfg = self.config
+        rss_url = self.abs_url("/rss.xml")
+        atom_url = self.abs_url("/atom.xml")
+        json_url = self.abs_url("/feed.json")
         return [
-            Output("rss.xml", lambda: feeds.rss(cfg, title, home, self.abs_url("/rss.xml"), posts)),
-            Output(
-                "atom.xml", lambda: feeds.atom(cfg, title, home, self.abs_url("/atom.xml"), posts)
+            self._data(
+                "rss.xml", lambda: feeds.rss(cfg, title, home, rss_url, posts),
+                title, home, rss_url, posts,
             ),
-            Output(
-                "feed.json",
-                lambda: feeds.json_feed(cfg, title, home, self.abs_url("/feed.json"), posts),
+            self._data(
+                "atom.xml", lambda: feeds.atom(cfg, title, home, atom_url, posts),
+                title, home, atom_url, posts,
+            ),
+            self._data(
+                "feed.json", lambda: feeds.json_feed(cfg, title, home, json_url, posts),
+                title, home, json_url, posts,
             ),
         ]
 
@@ -347,25 +416,22 @@ class Renderer:
         for item in [*self.site.posts, *self.site.pages]:
             for alias in item.aliases:
 
-                def render(item=item) -> bytes:
-                    return self.render_template(
-                        "redirect.html",
-                        lang=item.lang,
-                        target=item,
-                        page=self.meta(item.title, item.url, noindex=True),
-                    )
+                def context(item=item) -> dict[str, Any]:
+                    return {
+                        "target": item,
+                        "page": self.meta(item.title, item.url, noindex=True),
+                    }
 
-                out.append(Output(url_to_file(alias), render))
+                out.append(self._page(url_to_file(alias), "redirect.html", item.lang, context))
         return out
 
-    def _not_found(self):
-        def render() -> bytes:
-            return self.render_template(
-                "404.html",
-                page=self.meta(translate("Page not found", self.lang), "/404.html", noindex=True),
-            )
+    def _not_found(self) -> Output:
+        def context() -> dict[str, Any]:
+            return {
+                "page": self.meta(translate("Page not found", self.lang), "/404.html", noindex=True)
+            }
 
-        return render
+        return self._page("404.html", "404.html", None, context)
 
     def _sitemap(self) -> bytes:
         entries: list[tuple[str, datetime | None]] = [("/", _latest(self.site.posts))]
@@ -393,6 +459,18 @@ class Renderer:
 
     def _robots(self) -> bytes:
         return f"User-agent: *\nAllow: /\n\nSitemap: {self.abs_url('/sitemap.xml')}\n".encode()
+
+
+def words(post: Post) -> int:
+    """Words in a post's body, for its reading time (kept by the cache)."""
+    cached = getattr(post, "_words", None)
+    if cached is not None:
+        return cached
+    return count_words(post.html)
+
+
+def count_words(html: str) -> int:
+    return len(re.sub(r"<[^>]+>", " ", html).split())
 
 
 def _latest(posts) -> datetime | None:

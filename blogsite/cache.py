@@ -1,0 +1,428 @@
+"""The build cache, `.blogsite-cache/` in the site folder (ignored by git).
+
+Everything in it is keyed by content, never trusted blindly, and safe to delete:
+
+- parsed posts (front matter, HTML, table of contents, warnings), keyed by a hash of the
+  file's bytes, its path, the site's language and time zone, and the code fingerprint
+  (blogsite's own source files, the versions of Markdown, Pygments, Jinja, Babel...);
+- for each output folder, the manifest of the last build: every file written with the key
+  of what it was rendered from, its digest, size and time stamp, and a digest of all inputs;
+- a stat cache: the digest of each source file with the (device, inode, size, mtime, ctime)
+  it had when it was read, so that an unchanged file is not read again. Content keys stay
+  the truth: after a fresh clone every stat differs, files are hashed again, and the parsed
+  posts are found under the same content keys. An entry is only trusted when the file was
+  last changed well before it was read (the "racily clean" rule of git).
+
+The store is one SQLite database: a build's writes commit together or not at all, so a
+killed build leaves the previous state. Each stored value carries a checksum checked on
+every read; a database that is corrupt, not a database, or from another blogsite format or
+code fingerprint is deleted and rebuilt from scratch; a value whose checksum fails counts
+as missing. Nothing is unpickled: values are JSON and text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import os
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from blogsite import __version__
+
+CACHE_DIR = ".blogsite-cache"
+DB_NAME = "cache.sqlite3"
+FORMAT = "blogsite-cache-1"
+DEPENDENCIES = {
+    "markdown": "markdown",
+    "pygments": "pygments",
+    "jinja2": "jinja2",
+    "markupsafe": "markupsafe",
+    "babel": "babel",
+    "feedgen": "feedgen",
+    "lxml": "lxml",
+    "yaml": "pyyaml",
+    "slugify": "python_slugify",
+    "text_unidecode": "text_unidecode",
+}
+# A file changed this close to the moment it was read may change again with the same
+# time stamps (coarse file-system clocks): its stat-cache entry is not trusted.
+RACY_NS = 2_000_000_000
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def cache_disabled() -> bool:
+    return os.environ.get("BLOGSITE_CACHE", "").strip().lower() in ("0", "off", "no", "false")
+
+
+_CODE: str | None = None
+
+
+def code_fingerprint() -> str:
+    """blogsite's own code and the versions of what renders: a cache from other code is foreign."""
+    global _CODE
+    if _CODE is not None:
+        return _CODE
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}\0{__version__}\0{sys.version}\0".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + b"\0")
+        h.update(path.read_bytes() + b"\0")
+    listings: dict[str, list[str]] = {}
+    for module, dist in DEPENDENCIES.items():
+        spec = importlib.util.find_spec(module)
+        if spec is None or spec.origin is None:
+            h.update(f"{module}:missing\0".encode())
+            continue
+        origin = Path(spec.origin)
+        folder = origin.parent.parent if origin.name == "__init__.py" else origin.parent
+        names = listings.get(str(folder))
+        if names is None:
+            try:
+                names = listings[str(folder)] = os.listdir(folder)
+            except OSError:
+                names = listings[str(folder)] = []
+        found = sorted(
+            n for n in names
+            if n.endswith(".dist-info")
+            and n.lower().replace("-", "_").replace(".", "_").startswith(dist + "_")
+        )
+        if found:
+            h.update(f"{module}:{found[-1]}\0".encode())
+        else:
+            h.update(f"{module}:".encode() + origin.read_bytes() + b"\0")
+    _CODE = h.hexdigest()
+    return _CODE
+
+
+# ----- input files
+
+
+@dataclass
+class StatCache:
+    """Digests of files by (dev, inode, size, mtime, ctime): see the module docstring."""
+
+    entries: dict[str, list] = field(default_factory=dict)
+    fresh: dict[str, list] = field(default_factory=dict)
+    started_ns: int = 0
+    read: int = 0  # files read and hashed in this scan
+
+    def file_digest(self, path: str) -> str | None:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        old = self.entries.get(path)
+        if old is not None and old[:5] == stamp:
+            self.fresh[path] = old
+            return old[5]
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError:
+            return None
+        self.read += 1
+        value = digest(data)
+        if max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS:
+            self.fresh[path] = [*stamp, value]
+        return value
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.fresh, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | None, started_ns: int) -> StatCache:
+        entries: dict[str, list] = {}
+        if data:
+            try:
+                loaded = json.loads(data)
+                if isinstance(loaded, dict):
+                    entries = {
+                        k: v for k, v in loaded.items()
+                        if isinstance(v, list) and len(v) == 6 and isinstance(v[5], str)
+                    }
+            except ValueError:
+                entries = {}
+        return cls(entries=entries, started_ns=started_ns)
+
+
+def tree_files(folder: Path) -> list[str]:
+    """Every non-hidden file under folder, as sorted "/"-separated relative paths."""
+    found: list[str] = []
+    stack = [("", str(folder))]
+    while stack:
+        prefix, current = stack.pop()
+        try:
+            entries = list(os.scandir(current))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((prefix + entry.name + "/", entry.path))
+            elif entry.is_file():
+                found.append(prefix + entry.name)
+    found.sort()
+    return found
+
+
+# ----- the store
+
+
+class Store:
+    """The SQLite database of the cache. Every method is safe to call on a broken store:
+    reads answer "missing", writes are dropped (the build goes on without a cache)."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn: sqlite3.Connection | None = conn
+        self.pid = os.getpid()
+        self.in_transaction = False
+
+    @classmethod
+    def open(cls, root: Path, code: str | None = None) -> Store | None:
+        """Open (or create) the cache of the site in `root`; None when it cannot be used."""
+        code = code or code_fingerprint()
+        folder = root / CACHE_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        path = folder / DB_NAME
+        for _attempt in range(2):
+            conn = None
+            try:
+                conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+                _prepare(conn, code)
+                return cls(path, conn)
+            except sqlite3.OperationalError:
+                # Locked by another build for too long, read-only folder...: go without.
+                if conn is not None:
+                    conn.close()
+                return None
+            except sqlite3.DatabaseError:
+                # Not a database, or a corrupt one: start again from an empty cache.
+                if conn is not None:
+                    conn.close()
+                remove_database(path)
+        return None
+
+    def _connection(self) -> sqlite3.Connection | None:
+        if self.pid != os.getpid():  # a forked worker: never share the parent's connection
+            try:
+                self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            except sqlite3.Error:
+                self.conn = None
+            self.pid = os.getpid()
+            self.in_transaction = False
+        return self.conn
+
+    def _fail(self) -> None:
+        """An error mid-build: drop the connection, keep building without the cache."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+
+    def begin(self) -> None:
+        conn = self._connection()
+        if conn is None or self.in_transaction:
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self.in_transaction = True
+        except sqlite3.Error:
+            self._fail()
+
+    def commit(self) -> None:
+        conn = self._connection()
+        if conn is None or not self.in_transaction:
+            return
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            self._fail()
+        self.in_transaction = False
+
+    def rollback(self) -> None:
+        conn = self._connection()
+        if conn is None or not self.in_transaction:
+            return
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            self._fail()
+        self.in_transaction = False
+
+    def close(self) -> None:
+        if self.pid == os.getpid() and self.conn is not None:
+            self.rollback()
+            self.conn.close()
+        self.conn = None
+
+    # --- parsed posts
+
+    def records(self, keys: list[str]) -> dict[str, str]:
+        """The stored records among `keys` whose checksum holds: key -> record JSON."""
+        conn = self._connection()
+        found: dict[str, str] = {}
+        if conn is None or not keys:
+            return found
+        wanted = set(keys)
+        try:
+            if len(wanted) > 500:
+                rows = conn.execute("SELECT key, meta, meta_sum FROM posts")
+            else:
+                marks = ",".join("?" * len(wanted))
+                rows = conn.execute(
+                    f"SELECT key, meta, meta_sum FROM posts WHERE key IN ({marks})", list(wanted)
+                )
+            for key, meta, meta_sum in rows:
+                if key in wanted and isinstance(meta, str) and digest(meta.encode()) == meta_sum:
+                    found[key] = meta
+        except sqlite3.Error:
+            self._fail()
+            return {}
+        return found
+
+    def content(self, key: str) -> tuple[str, str] | None:
+        """A record's (html, toc), or None when missing or damaged."""
+        conn = self._connection()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute(
+                "SELECT html, toc, content_sum FROM posts WHERE key = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error:
+            self._fail()
+            return None
+        if row is None:
+            return None
+        html, toc, content_sum = row
+        if not isinstance(html, bytes) or not isinstance(toc, bytes):
+            return None
+        if digest(html + b"\0" + toc) != content_sum:
+            return None
+        try:
+            return html.decode("utf-8"), toc.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def put_records(self, rows: list[tuple[str, str, str, str]]) -> None:
+        """Store (key, record JSON, html, toc) rows."""
+        conn = self._connection()
+        if conn is None or not rows:
+            return
+        values = []
+        for key, meta, html, toc in rows:
+            h = html.encode("utf-8", "surrogatepass")
+            t = toc.encode("utf-8", "surrogatepass")
+            values.append(
+                (key, meta, digest(meta.encode("utf-8", "surrogatepass")), h, t, digest(h + b"\0" + t))
+            )
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO posts (key, meta, meta_sum, html, toc, content_sum)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                values,
+            )
+        except sqlite3.Error:
+            self._fail()
+
+    def prune(self, live: set[str]) -> None:
+        """Forget the records no build uses any more (edited or deleted posts)."""
+        conn = self._connection()
+        if conn is None:
+            return
+        try:
+            stale = [(k,) for (k,) in conn.execute("SELECT key FROM posts") if k not in live]
+            if stale:
+                conn.executemany("DELETE FROM posts WHERE key = ?", stale)
+        except sqlite3.Error:
+            self._fail()
+
+    # --- named values (manifests, the stat cache)
+
+    def blob(self, name: str) -> bytes | None:
+        conn = self._connection()
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT data, sum FROM blobs WHERE name = ?", (name,)).fetchone()
+        except sqlite3.Error:
+            self._fail()
+            return None
+        if row is None or not isinstance(row[0], bytes) or digest(row[0]) != row[1]:
+            return None
+        return row[0]
+
+    def put_blob(self, name: str, data: bytes) -> None:
+        conn = self._connection()
+        if conn is None:
+            return
+        try:
+            conn.execute(
+                "INSERT OR REPLACE INTO blobs (name, data, sum) VALUES (?, ?, ?)",
+                (name, data, digest(data)),
+            )
+        except sqlite3.Error:
+            self._fail()
+
+    def json_blob(self, name: str) -> object | None:
+        data = self.blob(name)
+        if data is None:
+            return None
+        try:
+            return json.loads(data)
+        except ValueError:
+            return None
+
+
+def _prepare(conn: sqlite3.Connection, code: str) -> None:
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    stored = dict(conn.execute("SELECT name, value FROM meta").fetchall())
+    if stored.get("format") != FORMAT or stored.get("code") != code:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DROP TABLE IF EXISTS posts")
+        conn.execute("DROP TABLE IF EXISTS blobs")
+        conn.execute("DELETE FROM meta")
+        conn.executemany(
+            "INSERT INTO meta (name, value) VALUES (?, ?)", [("format", FORMAT), ("code", code)]
+        )
+        conn.execute("COMMIT")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta TEXT NOT NULL,"
+        " meta_sum TEXT NOT NULL, html BLOB NOT NULL, toc BLOB NOT NULL,"
+        " content_sum TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL,"
+        " sum TEXT NOT NULL)"
+    )
+    # Reading the tables proves the file is a sound database (or raises DatabaseError).
+    conn.execute("SELECT count(*) FROM posts").fetchone()
+    conn.execute("SELECT count(*) FROM blobs").fetchone()
+
+
+def remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            os.unlink(str(path) + suffix)
+        except FileNotFoundError:
+            pass
+        except OSError:
+            pass

@@ -1,0 +1,153 @@
+"""Parsing posts and rendering pages over several processes (fork), when it pays.
+
+Python-Markdown holds the GIL, so threads would not help: a cold build of a large site
+forks one worker per core. Workers inherit the loaded modules, the Markdown converters and
+the site (rendering), so nothing but results crosses the pipes. Below a few dozen posts
+(or on one core, or where fork is unavailable) everything runs in the calling process:
+starting workers would cost more than it saves. The results are the same either way and
+come back in order.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from blogsite.cache import digest
+from blogsite.errors import BlogsiteError
+
+PARSE_MIN = 48  # posts to parse before workers pay for themselves
+RENDER_MIN = 300  # pages to render before workers pay for themselves
+
+
+def workers() -> int:
+    forced = os.environ.get("BLOGSITE_JOBS", "").strip()
+    if forced.isdigit():
+        return max(1, int(forced))
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    return max(1, min(count, 8))
+
+
+def _fork_context():
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork")
+
+
+# ----- parsing
+
+
+def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
+    """Parse one file into a cache record.
+
+    Returns (digest of the bytes parsed, record JSON or None, html, toc, problems, post):
+    the record is None when the file has errors (problems say which) or when a field cannot
+    be stored, in which case `post` is the parsed Post itself.
+    """
+    from blogsite.deps import group_digests, post_fields
+    from blogsite.post import parse_post
+    from blogsite.render import count_words
+
+    problems: list = []
+    source = Path(path)
+    try:
+        with open(path, "rb") as f:
+            raw: bytes | None = f.read()
+    except OSError:
+        raw = None
+    file_digest = digest(raw) if raw is not None else None
+    post = parse_post(
+        source, zone=ZoneInfo(zone_key), default_lang=lang, is_page=kind == "page",
+        problems=problems, raw=raw,
+    )
+    found = [(p.message, p.hint, p.line, p.warning) for p in problems]
+    if post is None:
+        return file_digest, None, None, None, found, None
+    try:
+        fields = post_fields(post)
+    except TypeError:
+        return file_digest, None, None, None, found, post
+    groups = group_digests(fields)
+    for name in ("html", "toc", "body"):
+        fields.pop(name, None)
+    record = json.dumps(
+        {"f": fields, "g": {g: v.hex() for g, v in groups.items()},
+         "w": count_words(post.html), "p": found},
+        ensure_ascii=False, sort_keys=True,
+    )
+    return file_digest, record, post.html, post.toc, found, None
+
+
+def _parse_chunk(jobs: list[tuple[str, str, str, str]]) -> list[tuple]:
+    return [parse_source(*job) for job in jobs]
+
+
+def parse_many(jobs: list[tuple[str, str, str, str]]) -> Iterator[tuple]:
+    """parse_source over (kind, path, zone, language) jobs, in order."""
+    n = workers()
+    ctx = _fork_context()
+    if len(jobs) < PARSE_MIN or n < 2 or ctx is None:
+        for job in jobs:
+            yield parse_source(*job)
+        return
+    size = max(4, min(64, len(jobs) // (n * 8) or 1))
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    with ctx.Pool(n) as pool:
+        for results in pool.imap(_parse_chunk, chunks):
+            yield from results
+
+
+# ----- rendering
+
+_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, bytes], Any] | None] | None = None
+
+
+def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
+    assert _RENDER is not None
+    renders, sink = _RENDER
+    out: list[tuple[int, Any]] = []
+    for i in indices:
+        try:
+            data = renders[i]()
+        except BlogsiteError as exc:
+            out.append((i, exc.problems))
+            continue
+        out.append((i, sink(i, data) if sink is not None else data))
+    return out
+
+
+def render_many(
+    renders: list[Callable[[], bytes]],
+    sink: Callable[[int, bytes], Any] | None = None,
+) -> Iterator[tuple[int, Any]]:
+    """Call each render function; yield (index, bytes, or sink(index, bytes) when a sink is
+    given, or the list of problems of a failed render). Workers inherit everything by fork:
+    `sink` runs in the worker (to write a page where it was rendered), so memory stays flat.
+    """
+    global _RENDER
+    n = workers()
+    ctx = _fork_context()
+    if len(renders) < RENDER_MIN or n < 2 or ctx is None:
+        _RENDER = (renders, sink)
+        try:
+            yield from _render_chunk(list(range(len(renders))))
+        finally:
+            _RENDER = None
+        return
+    size = max(8, min(128, len(renders) // (n * 6) or 1))
+    chunks = [list(range(i, min(i + size, len(renders)))) for i in range(0, len(renders), size)]
+    _RENDER = (renders, sink)
+    try:
+        with ctx.Pool(n) as pool:
+            for results in pool.imap_unordered(_render_chunk, chunks):
+                yield from results
+    finally:
+        _RENDER = None

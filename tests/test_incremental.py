@@ -1,0 +1,340 @@
+"""Incremental, cached and parallel builds are byte for byte a cold serial build.
+
+A small site goes through random sequences of edits (post bodies, titles, dates, tags, slugs,
+draft flags; posts added, deleted, renamed; templates, static files, site.toml, the clock,
+the blogsite version, broken posts). After each edit the site is built the way a user builds
+it (cache, incremental writes, sometimes worker processes) and compared, file by file and
+byte by byte, with a build from scratch with the cache disabled. The in-memory rebuild of
+`blogsite serve` is compared too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import blogsite
+from blogsite import cache as cache_module
+from blogsite import feeds, parallel, render
+from blogsite.build import Session, build_site, plan
+from blogsite.config import load_config
+from blogsite.errors import BlogsiteError
+
+NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+
+SITE_TOML = """\
+[site]
+title = "Carnet"
+url = "https://example.org/blog/"
+language = "fr"
+timezone = "Europe/Paris"
+author = "Zoé"
+description = "Un carnet : des notes, des idées !"
+permalink = "{permalink}"
+paginate = {paginate}
+feed_items = {feed_items}
+
+[build]
+output = "public"
+"""
+
+BODIES = [
+    "Un paragraphe : avec « guillemets » et des points… Non ?",
+    "## Un titre\n\nDu texte avec un [lien](/2024/01/autre/) et `du code : ici`.",
+    "Premier.\n\n<!-- more -->\n\nLa suite, après la coupure ; fin !",
+    "- un\n- deux\n\n> Une citation -- courte.\n\nUne note[^1].\n\n[^1]: La note.",
+    "Paragraphe d'ouverture, l'air de rien.\n\nDeuxième paragraphe, plus long, qui parle.",
+]
+TITLES = ["Bonjour", "Une idée : la suite", "L'été \"chaud\"", "Éloge du vélo", "Notes !"]
+TAGS = ["vélo", "Python", "python", "musique", "cinéma"]
+
+
+def post_text(title, date, body, tags=(), slug=None, draft=False, summary=None) -> str:
+    lines = ["---", f"title: {json.dumps(title, ensure_ascii=False)}"]
+    if date is not None:
+        lines.append(f"date: {date}")
+    if tags:
+        lines.append("tags: [" + ", ".join(tags) + "]")
+    if slug:
+        lines.append(f"slug: {slug}")
+    if draft:
+        lines.append("draft: true")
+    if summary:
+        lines.append(f'summary: "{summary}"')
+    lines.append("---")
+    return "\n".join(lines) + "\n\n" + body + "\n"
+
+
+def make_fixture(root: Path) -> None:
+    (root / "posts").mkdir(parents=True)
+    (root / "pages").mkdir()
+    (root / "static").mkdir()
+    (root / "site.toml").write_text(
+        SITE_TOML.format(permalink="/{year}/{month}/{slug}/", paginate=2, feed_items=3)
+    )
+    for i in range(5):
+        (root / "posts" / f"p{i}.md").write_text(
+            post_text(TITLES[i], f"2024-0{i + 1}-1{i}", BODIES[i], TAGS[i : i + 2])
+        )
+    (root / "pages" / "a-propos.md").write_text(
+        '---\ntitle: "À propos"\n---\n\nQui suis-je ? Personne.\n'
+    )
+    (root / "static" / "robots-extra.txt").write_text("hello\n")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    out = {}
+    for dirpath, _dirs, files in os.walk(folder):
+        for name in files:
+            path = Path(dirpath) / name
+            out[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return out
+
+
+def folders(folder: Path) -> set[str]:
+    return {
+        Path(d).relative_to(folder).as_posix() for d, _dirs, _files in os.walk(folder)
+    }
+
+
+# ----- edits
+
+
+def _posts(root: Path) -> list[Path]:
+    return sorted((root / "posts").glob("*.md"))
+
+
+def _pick(root: Path, n: int) -> Path | None:
+    posts = _posts(root)
+    return posts[n % len(posts)] if posts else None
+
+
+def _replace_line(path: Path, key: str, value: str | None) -> None:
+    head, sep, body = path.read_text().partition("\n---\n")
+    lines = [ln for ln in head.splitlines() if not ln.startswith(f"{key}:")]
+    if value is not None:
+        lines.insert(2 if len(lines) > 1 else 1, f"{key}: {value}")
+    path.write_text("\n".join(lines) + sep + body)
+
+
+def edit(root: Path, op: tuple, state: dict) -> None:
+    kind, n, m = op
+    path = _pick(root, n)
+    if kind == "body" and path:
+        text = path.read_text()
+        if m % 2:
+            path.write_text(text + "\n" + BODIES[m % len(BODIES)] + "\n")
+        else:
+            head, sep, _ = text.partition("\n---\n")
+            path.write_text(head + sep + "\n" + BODIES[m % len(BODIES)] + "\n")
+    elif kind == "title" and path:
+        _replace_line(path, "title", json.dumps(f"{TITLES[m % len(TITLES)]} {m}", ensure_ascii=False))
+    elif kind == "date" and path:
+        dates = ["2023-12-31", "2024-02-29T23:30:00+01:00", "2024-06-01T13:00:00", "2025-01-01",
+                 "2024-03-15 08:00"]
+        _replace_line(path, "date", dates[m % len(dates)])
+    elif kind == "tags" and path:
+        tags = TAGS[m % len(TAGS) : m % len(TAGS) + m % 3]
+        _replace_line(path, "tags", "[" + ", ".join(tags) + "]" if tags else None)
+    elif kind == "slug" and path:
+        _replace_line(path, "slug", f"slug-{m % 3}" if m % 4 else None)
+    elif kind == "draft" and path:
+        _replace_line(path, "draft", "true" if m % 2 else None)
+    elif kind == "summary" and path:
+        _replace_line(path, "summary", f'"Résumé : {m}"' if m % 2 else None)
+    elif kind == "add":
+        name = f"new-{state['added']}.md"
+        state["added"] += 1
+        (root / "posts" / name).write_text(
+            post_text(f"Nouveau {m}", f"2024-05-{(m % 28) + 1:02d}", BODIES[m % len(BODIES)],
+                      TAGS[m % 4 : m % 4 + 1])
+        )
+    elif kind == "delete" and path and len(_posts(root)) > 1:
+        path.unlink()
+    elif kind == "rename" and path:
+        path.rename(path.with_name(f"renamed-{state['added']}.md"))
+        state["added"] += 1
+    elif kind == "template":
+        theme = root / "theme"
+        theme.mkdir(exist_ok=True)
+        name = ["post.html", "macros.html", "base.html"][m % 3]
+        target = theme / name
+        if target.exists() and m % 2:
+            target.unlink()
+        else:
+            from blogsite.theme import builtin_theme_dir
+
+            source = (builtin_theme_dir() / name).read_text()
+            if name == "macros.html":
+                # A theme that shows whole bodies in listings: their keys must include bodies.
+                source = source.replace(
+                    "{% endmacro %}\n\n{% macro post_list",
+                    "<div class='full'>{{ post.html|safe }}</div>{% endmacro %}\n\n"
+                    "{% macro post_list",
+                    1,
+                )
+            target.write_text(source.replace("</body>", f"<!-- edit {m} --></body>"))
+    elif kind == "static":
+        target = [root / "static" / "robots-extra.txt", root / "theme" / "static" / "style.css"]
+        target = target[m % 2]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists() and m % 3 == 0:
+            target.unlink()
+        else:
+            target.write_text(f"/* {m} */\n")
+    elif kind == "config":
+        permalinks = ["/{year}/{month}/{slug}/", "/{slug}/", "/{year}/{slug}.html"]
+        (root / "site.toml").write_text(
+            SITE_TOML.format(permalink=permalinks[m % 3], paginate=1 + m % 3, feed_items=2 + m % 2)
+        )
+    elif kind == "clock":
+        state["now"] = state["now"] + timedelta(days=[1, 40, 300][m % 3])
+    elif kind == "version":
+        state["version"] += 1
+    elif kind == "broken" and path:
+        path.write_text("---\ntitle: [unclosed\n---\nOups\n")
+    elif kind == "page":
+        page = root / "pages" / "a-propos.md"
+        if page.exists() and m % 2:
+            page.unlink()
+        else:
+            page.write_text(f'---\ntitle: "À propos {m}"\n---\n\nVersion {m} : oui !\n')
+
+
+OPS = st.tuples(
+    st.sampled_from(
+        ["body", "title", "date", "tags", "slug", "draft", "summary", "add", "delete",
+         "rename", "template", "static", "config", "clock", "version", "broken", "page"]
+    ),
+    st.integers(0, 11),
+    st.integers(0, 23),
+)
+
+
+class Version:
+    """Pretend to be another blogsite version: other output, and a foreign cache."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.mp = monkeypatch
+        self.code = cache_module.code_fingerprint()
+
+    def set(self, n: int) -> None:
+        version = f"{blogsite.__version__}+{n}" if n else blogsite.__version__
+        for module in (render, feeds):
+            self.mp.setattr(module, "__version__", version)
+        self.mp.setattr(cache_module, "_CODE", f"{self.code}-{n}" if n else self.code)
+
+
+def reference(root: Path, out: Path, now: datetime) -> dict[str, bytes] | list:
+    if out.exists():
+        shutil.rmtree(out)
+    try:
+        build_site(load_config(root), output=out, now=now, cache=False)
+    except BlogsiteError as exc:
+        return exc.problems
+    return tree(out)
+
+
+def check_sequence(root: Path, ops: list[tuple], version: Version, with_serve: bool) -> None:
+    state = {"added": 0, "now": NOW, "version": 0}
+    session = Session()
+    for step, op in enumerate([("none", 0, 0), *ops]):
+        edit(root, op, state)
+        version.set(state["version"])
+        expected = reference(root, root.parent / "reference", state["now"])
+        public = root / "public"
+        before = tree(public) if public.exists() else None
+        try:
+            result = build_site(load_config(root), now=state["now"])
+        except BlogsiteError as exc:
+            assert isinstance(expected, list), f"step {step} {op}: failed: {exc}"
+            assert exc.problems == expected
+            # The previous site is left exactly as it was.
+            assert (tree(public) if public.exists() else None) == before
+            continue
+        assert not isinstance(expected, list), f"step {step} {op}: should fail: {expected}"
+        got = tree(public)
+        assert sorted(got) == sorted(expected), f"step {step} {op}: files differ"
+        for rel in expected:
+            assert got[rel] == expected[rel], f"step {step} {op}: {rel} differs"
+        assert folders(public) == folders(root.parent / "reference"), f"step {step} {op}"
+        assert sorted(result.files) == sorted(expected)
+        if with_serve:
+            _site, files = plan(load_config(root), now=state["now"], session=session)
+            for rel, content in files.items():
+                data = content.read_bytes() if isinstance(content, Path) else content
+                assert data == expected[rel], f"step {step} {op}: serve's {rel} differs"
+            assert sorted(files) == sorted(expected)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(ops=st.lists(OPS, min_size=1, max_size=7), parallel_too=st.booleans())
+def test_incremental_builds_equal_cold_builds(tmp_path_factory, monkeypatch, ops, parallel_too):
+    root = tmp_path_factory.mktemp("site") / "site"
+    make_fixture(root)
+    with monkeypatch.context() as mp:
+        if parallel_too:  # force worker processes even for a handful of posts and pages
+            mp.setattr(parallel, "PARSE_MIN", 1)
+            mp.setattr(parallel, "RENDER_MIN", 1)
+            mp.setenv("BLOGSITE_JOBS", "2")
+        check_sequence(root, ops, Version(mp), with_serve=not parallel_too)
+
+
+def test_unchanged_site_is_not_rebuilt(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    config = load_config(root)
+    first = build_site(config, now=NOW)
+    assert first.rendered > 0
+    again = build_site(load_config(root), now=NOW)
+    assert again.rendered == 0 and again.changed == 0
+    assert [p.url for p in again.site.posts] == [p.url for p in first.site.posts]
+    # One body edited: its page is rendered again, not the whole site.
+    path = _posts(root)[0]
+    path.write_text(path.read_text() + "\nUne ligne de plus.\n")
+    edited = build_site(load_config(root), now=NOW)
+    assert 0 < edited.rendered < first.rendered // 2
+    assert edited.changed >= 1
+
+
+def test_foreign_files_in_the_output_are_kept(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    (root / "public" / "CNAME").write_text("example.org\n")
+    path = _posts(root)[0]
+    path.write_text(path.read_text() + "\nEncore.\n")
+    build_site(load_config(root), now=NOW)
+    assert (root / "public" / "CNAME").read_text() == "example.org\n"
+    # A template edit re-renders everything (staged and swapped): still kept.
+    (root / "theme").mkdir()
+    from blogsite.theme import builtin_theme_dir
+
+    base = (builtin_theme_dir() / "base.html").read_text()
+    (root / "theme" / "base.html").write_text(base.replace("<body>", "<body class='x'>"))
+    build_site(load_config(root), now=NOW)
+    assert (root / "public" / "CNAME").read_text() == "example.org\n"
+
+
+def test_a_changed_output_file_is_written_again(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    index = root / "public" / "index.html"
+    good = index.read_bytes()
+    index.write_bytes(b"vandalised")
+    (root / "public" / "404.html").unlink()
+    build_site(load_config(root), now=NOW)
+    assert index.read_bytes() == good
+    assert (root / "public" / "404.html").is_file()
