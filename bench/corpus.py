@@ -343,9 +343,13 @@ def extra_post(posts: list[Post], label: str = "nouveau") -> Post:
     return make_post(rng, len(posts), posts[-1].date.date() + timedelta(days=1), posts, used)
 
 
+EDIT_MARK = "Mise à jour n°"
+
+
 def edit_paragraph(k: int) -> str:
+    """The paragraph appended by the k-th edit; its page must then contain EDIT_MARK k."""
     rng = random.Random(f"{SEED}-edit-{k}")
-    return f"\n\nMise à jour n° {k} : " + _Writer(rng).paragraph(2, 3) + "\n"
+    return f"\n\n{EDIT_MARK} {k} : " + _Writer(rng).paragraph(2, 3) + "\n"
 
 
 # --- writers -------------------------------------------------------------------------------
