@@ -47,10 +47,12 @@ from blogsite.site import (
     PAGES_DIR,
     POSTS_DIR,
     STATIC_DIR,
+    LazySite,
     Site,
     assemble_site,
     load_site,
     source_names,
+    url_maker,
 )
 
 if TYPE_CHECKING:
@@ -82,7 +84,60 @@ def syndication_lookup(config: Config):
     from blogsite.ledger import load_ledger
 
     ledger = load_ledger(config.root)
-    return ledger.links_for
+    if not ledger.entries:
+        return _no_links
+    try:
+        return _LinksIndex(ledger)
+    except AttributeError:  # a ledger this index does not know: its own (slower) lookup
+        return ledger.links_for
+
+
+def _no_links(post: Post) -> list[tuple[str, str]]:
+    return []
+
+
+class _LinksIndex:
+    """Ledger.links_for with Ledger.find answered from indexes built once: find() scans
+    every entry for every post, which is quadratic on a large blog whose posts were all
+    announced. Same answers (tests/test_cache.py compares them)."""
+
+    def __init__(self, ledger) -> None:
+        from blogsite.ledger import NETWORK_LABELS, normalize_path
+
+        self.ledger = ledger
+        self.normalize = normalize_path
+        self.labels = NETWORK_LABELS
+        self.by_url: dict[str, int] = {}
+        self.by_source: dict[str, int] = {}
+        for i, entry in enumerate(ledger.entries):
+            for url in entry.known_urls:
+                self.by_url.setdefault(url, i)
+            if entry.source:
+                self.by_source.setdefault(entry.source, i)
+
+    def find(self, post: Post):
+        index = self.by_url.get(self.normalize(post.url))
+        if index is None and self.by_source:
+            index = self.by_source.get(self.ledger._source_key(post))
+        if index is None:
+            hits = [
+                self.by_url[a]
+                for a in {self.normalize(a) for a in post.aliases}
+                if a in self.by_url
+            ]
+            index = min(hits) if hits else None
+        return None if index is None else self.ledger.entries[index]
+
+    def __call__(self, post: Post) -> list[tuple[str, str]]:
+        entry = self.find(post)
+        if entry is None:
+            return []
+        links = []
+        for name, label in self.labels.items():
+            d = entry.networks.get(name)
+            if d is not None and d.state == "sent" and d.remote_url:
+                links.append((label, d.remote_url))
+        return links
 
 
 def plan(
@@ -329,7 +384,7 @@ class Builder:
             digest(f"{env}\0{kind}\0{rel}\0{d}".encode("utf-8", "surrogateescape")) if d else None
             for kind, rel, _path, d in jobs
         ]
-        records: dict[str, str] = {}
+        records: dict[str, str | bytes] = {}
         memory = self.session.records if self.session is not None else None
         if memory is not None:
             for key in keys:
@@ -358,16 +413,19 @@ class Builder:
                     )
                     keys[i] = key
                     records[key] = record
-                    rows.append((key, record, html, toc))
+                    if self.store is not None:
+                        rows.append((key, record, html, toc))
+                        if len(rows) >= 256:  # into the store as they come: memory stays flat
+                            self._put(rows)
                     if memory is not None:
                         memory[key] = (record, html, toc)
                 fresh[i] = (file_digest, found, post)
-            if self.store is not None and rows:
-                self.store.begin()
-                self.store.put_records(rows)
-                self.store.commit()
+            self._put(rows)
 
         contents = Contents(config, self.store, memory)
+        make_url = url_maker(config)
+        warning_sources: list[list] = []
+        self.warning_sources = warning_sources
         problems: list[Problem] = []
         posts: list[Post] = []
         pages: list[Post] = []
@@ -375,27 +433,40 @@ class Builder:
         for i, (kind, _rel, path, _d) in enumerate(jobs):
             key = keys[i]
             item: Post | None = None
+            found_problems: list = []
             if i in fresh:
-                file_digest, found, post = fresh[i]
+                file_digest, found_problems, post = fresh[i]
                 file_digests[i] = file_digest
-                if found:
-                    problems.extend(Problem(display_path(path), *p) for p in found)
                 item = post
             if item is None and key is not None and key in records:
                 record = json.loads(records[key])
-                if i not in fresh and record["p"]:
-                    problems.extend(Problem(display_path(path), *p) for p in record["p"])
-                fields = {k: decode_value(v) for k, v in record["f"].items()}
+                if i not in fresh:
+                    found_problems = record["p"]
+                fields = {
+                    k: (decode_value(v) if type(v) is dict or type(v) is list else v)
+                    for k, v in record["f"].items()
+                }
+                fields["url"] = (
+                    f"/{fields['slug']}/" if kind == "page"
+                    else make_url(fields["date"], fields["slug"], fields["lang"])
+                )
                 item = CachedPost.lazy(
                     contents,
                     {
+                        "_path": path,
                         "_key": key,
                         "_digest": file_digests[i],
                         "_words": record["w"],
                         "_groups": {g: bytes.fromhex(h) for g, h in record["g"].items()},
                     },
-                    source=Path(path),
-                    **fields,
+                    fields,
+                )
+            if found_problems:
+                problems.extend(Problem(display_path(path), *p) for p in found_problems)
+                warning_sources.extend(
+                    [path, message, hint, line]
+                    for message, hint, line, warning in found_problems
+                    if warning
                 )
             if item is not None:
                 (pages if kind == "page" else posts).append(item)
@@ -410,10 +481,44 @@ class Builder:
         from blogsite.theme import Theme
 
         theme = Theme(self.config.root)
-        theme_problems = theme.check()
-        if theme_problems:
-            raise BlogsiteError(list(site.warnings) + theme_problems)
-        return Renderer(site, theme, syndication_lookup(self.config))
+        # Compiling every template to find syntax errors costs a tenth of a second: skipped
+        # when these very template files passed before.
+        checked = None
+        if self.store is not None and self.inputs is not None:
+            roots = (str(self.config.root / "theme") + os.sep, str(builtin_theme_dir()) + os.sep)
+            checked = "theme-ok:" + digest(
+                json.dumps(
+                    sorted((p, d) for p, d in self.inputs.files.items() if p.startswith(roots))
+                ).encode("utf-8", "surrogateescape")
+            )
+            if self.store.blob(checked) is None:
+                theme_problems = theme.check()
+                if theme_problems:
+                    raise BlogsiteError(list(site.warnings) + theme_problems)
+                self.store.begin()
+                self.store.put_blob(checked, b"1")
+                self.store.commit()
+        else:
+            theme_problems = theme.check()
+            if theme_problems:
+                raise BlogsiteError(list(site.warnings) + theme_problems)
+        renderer = Renderer(site, theme, syndication_lookup(self.config))
+        if self.store is not None:
+            memo = self.store.json_blob("templates")
+            if isinstance(memo, dict):
+                renderer.template_memo.update(
+                    (k, v) for k, v in memo.items() if isinstance(v, list) and len(v) == 3
+                )
+            self._template_memo = renderer.template_memo
+            self._template_memo_size = len(renderer.template_memo)
+        return renderer
+
+    def _put(self, rows: list) -> None:
+        if self.store is not None and rows:
+            self.store.begin()
+            self.store.put_records(rows)
+            self.store.commit()
+        rows.clear()
 
     def _load_checked(self, inputs: Inputs | None) -> Site:
         """The site, with the theme's problems reported alongside the posts' ones."""
@@ -472,6 +577,29 @@ class Builder:
         ordered = {out.path: files[out.path] for out in outputs}
         return site, ordered
 
+    def _deferred_site(self, inputs: Inputs, manifest: dict) -> Site:
+        """The site of an unchanged build, loaded from the cache only if someone looks."""
+        config = self.config
+        settings = dict(include_drafts=self.include_drafts, strict=self.strict, now=self.now)
+
+        def load() -> Site:
+            builder = Builder(config, **settings)
+            try:
+                site = builder.load(inputs)
+            finally:
+                builder.close()
+            assert site is not None
+            return site
+
+        warnings = tuple(
+            Problem(display_path(path), message, hint, line, warning=True)
+            for path, message, hint, line in manifest["warnings"]
+        )
+        return LazySite.deferred(
+            config, now=self.now, include_drafts=self.include_drafts, warnings=warnings,
+            count=manifest["count"], load=load,
+        )
+
     def _render(self, renders: list[Callable[[], bytes]], sink) -> list[Any]:
         """Render every function (in parallel when many); raise with every problem."""
         from blogsite.parallel import render_many
@@ -507,8 +635,11 @@ class Builder:
         if store is None:
             return
         store.begin()
-        if self.stat is not None:
+        if self.stat is not None and self.stat.changed():
             store.put_blob("stat", self.stat.to_json())
+        memo = getattr(self, "_template_memo", None)
+        if memo is not None and len(memo) != self._template_memo_size and len(memo) < 500:
+            store.put_blob("templates", json.dumps(memo).encode())
         if getattr(self, "live_keys", None) is not None and self.session is None:
             store.prune(self.live_keys)
         store.commit()
@@ -524,13 +655,12 @@ class Builder:
         if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
             horizon = manifest["horizon"]
             if (horizon is None or self.now.timestamp() < horizon) and _intact(out_dir, manifest):
-                site = self.load(inputs, only_cached=True)
-                if site is not None:
-                    self._save()
-                    files = _OutputFiles(out_dir, list(manifest["files"]))
-                    return BuildResult(
-                        site, out_dir, files, len(files), time.perf_counter() - started
-                    )
+                self._save()
+                files = _OutputFiles(out_dir, list(manifest["files"]))
+                return BuildResult(
+                    self._deferred_site(inputs, manifest), out_dir, files, len(files),
+                    time.perf_counter() - started,
+                )
 
         site = self._load_checked(inputs)
         renderer = self._renderer(site)
@@ -579,6 +709,8 @@ class Builder:
                 "format": MANIFEST_FORMAT,
                 "input": inputs.digest,
                 "horizon": horizon,
+                "count": len(site.posts),
+                "warnings": self.warning_sources,
                 "files": entries,
             }
             self.store.begin()
@@ -728,6 +860,11 @@ def _manifest(data: object) -> dict | None:
     horizon = data.get("horizon")
     if horizon is not None and not isinstance(horizon, (int, float)):
         return None
+    if not isinstance(data.get("count"), int) or not isinstance(data.get("warnings"), list):
+        return None
+    for warning in data["warnings"]:
+        if not (isinstance(warning, list) and len(warning) == 4):
+            return None
     for entry in files.values():
         if not (isinstance(entry, list) and len(entry) == 4):
             return None

@@ -35,7 +35,7 @@ from blogsite import __version__
 
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
-FORMAT = "blogsite-cache-1"
+FORMAT = "blogsite-cache-2"
 DEPENDENCIES = {
     "markdown": "markdown",
     "pygments": "pygments",
@@ -135,6 +135,9 @@ class StatCache:
             self.fresh[path] = [*stamp, value]
         return value
 
+    def changed(self) -> bool:
+        return self.read > 0 or len(self.fresh) != len(self.entries)
+
     def to_json(self) -> bytes:
         return json.dumps(self.fresh, separators=(",", ":")).encode()
 
@@ -187,6 +190,7 @@ class Store:
         self.conn: sqlite3.Connection | None = conn
         self.pid = os.getpid()
         self.in_transaction = False
+        self.closed = False  # closed after its build: reopened if a lazy post needs it
 
     @classmethod
     def open(cls, root: Path, code: str | None = None) -> Store | None:
@@ -217,13 +221,15 @@ class Store:
         return None
 
     def _connection(self) -> sqlite3.Connection | None:
-        if self.pid != os.getpid():  # a forked worker: never share the parent's connection
+        if self.pid != os.getpid() or self.closed:
+            # A forked worker never shares its parent's connection; a closed store reopens.
             try:
                 self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             except sqlite3.Error:
                 self.conn = None
             self.pid = os.getpid()
             self.in_transaction = False
+            self.closed = False
         return self.conn
 
     def _fail(self) -> None:
@@ -269,14 +275,15 @@ class Store:
         if self.pid == os.getpid() and self.conn is not None:
             self.rollback()
             self.conn.close()
+            self.closed = True
         self.conn = None
 
     # --- parsed posts
 
-    def records(self, keys: list[str]) -> dict[str, str]:
+    def records(self, keys: list[str]) -> dict[str, bytes]:
         """The stored records among `keys` whose checksum holds: key -> record JSON."""
         conn = self._connection()
-        found: dict[str, str] = {}
+        found: dict[str, bytes] = {}
         if conn is None or not keys:
             return found
         wanted = set(keys)
@@ -289,7 +296,7 @@ class Store:
                     f"SELECT key, meta, meta_sum FROM posts WHERE key IN ({marks})", list(wanted)
                 )
             for key, meta, meta_sum in rows:
-                if key in wanted and isinstance(meta, str) and digest(meta.encode()) == meta_sum:
+                if key in wanted and isinstance(meta, bytes) and digest(meta) == meta_sum:
                     found[key] = meta
         except sqlite3.Error:
             self._fail()
@@ -327,11 +334,10 @@ class Store:
             return
         values = []
         for key, meta, html, toc in rows:
+            m = meta.encode("utf-8", "surrogatepass")
             h = html.encode("utf-8", "surrogatepass")
             t = toc.encode("utf-8", "surrogatepass")
-            values.append(
-                (key, meta, digest(meta.encode("utf-8", "surrogatepass")), h, t, digest(h + b"\0" + t))
-            )
+            values.append((key, m, digest(m), h, t, digest(h + b"\0" + t)))
         try:
             conn.executemany(
                 "INSERT OR REPLACE INTO posts (key, meta, meta_sum, html, toc, content_sum)"
@@ -405,7 +411,7 @@ def _prepare(conn: sqlite3.Connection, code: str) -> None:
         )
         conn.execute("COMMIT")
     conn.execute(
-        "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta TEXT NOT NULL,"
+        "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta BLOB NOT NULL,"
         " meta_sum TEXT NOT NULL, html BLOB NOT NULL, toc BLOB NOT NULL,"
         " content_sum TEXT NOT NULL)"
     )

@@ -19,6 +19,7 @@ import json
 from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from blogsite.post import Post
 
@@ -66,18 +67,21 @@ def encode_value(value: Any) -> Any:
 
 
 def decode_value(value: Any) -> Any:
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is list:
         return [decode_value(v) for v in value]
-    if not isinstance(value, dict):
+    if kind is not dict:
         return value
     if "tuple" in value:
-        return tuple(decode_value(v) for v in value["tuple"])
+        items = value["tuple"]
+        if all(type(v) is str for v in items):
+            return tuple(items)
+        return tuple(decode_value(v) for v in items)
     if "dict" in value:
         return {k: decode_value(v) for k, v in value["dict"].items()}
     if "date" in value:
         return date.fromisoformat(value["date"])
     from datetime import timedelta, timezone
-    from zoneinfo import ZoneInfo
 
     when = datetime.fromisoformat(value["dt"])
     if "zone" in value:
@@ -92,14 +96,18 @@ def decode_value(value: Any) -> Any:
 
 def group_digests(fields: dict[str, Any]) -> dict[str, bytes]:
     """One digest per group of a post's encoded fields (all fields but source and url)."""
-    parts: dict[str, list[str]] = {g: [] for g in GROUPS}
+    hashers = {g: hashlib.blake2b(digest_size=12) for g in GROUPS}
     for name in sorted(fields):
         if name in _BUILD_FIELDS:
             continue
-        group = name if name in HEAVY else "meta"
-        parts[group].append(name)
-        parts[group].append(json.dumps(fields[name], ensure_ascii=False, sort_keys=True))
-    return {g: _digest("\0".join(v).encode()) for g, v in parts.items()}
+        h = hashers[name if name in HEAVY else "meta"]
+        value = fields[name]
+        h.update(name.encode() + b"\0")
+        if isinstance(value, str):
+            h.update(b"s" + value.encode("utf-8", "surrogatepass") + b"\0")
+        else:
+            h.update(b"j" + json.dumps(value, ensure_ascii=False, sort_keys=True).encode() + b"\0")
+    return {g: h.digest() for g, h in hashers.items()}
 
 
 def post_fields(post: Post) -> dict[str, Any]:
@@ -129,10 +137,42 @@ def groups_for(attrs: frozenset[str]) -> tuple[str, ...]:
 # ----- templates
 
 
-def template_attrs(env, name: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """(attribute names the template and everything it pulls in may read, the templates)."""
+def analyse_template(source: str, name: str, env) -> tuple[list[str], list[str], bool]:
+    """(attribute names one template file may read, templates it pulls in, whether it
+    reads attributes or templates in ways the analysis cannot follow)."""
     from jinja2 import nodes
 
+    tree = env.parse(source, name)
+    refs: list[str] = []
+    attrs: set[str] = set()
+    dynamic = False
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            refs.append(target.value)
+        else:
+            dynamic = True
+    for node in tree.find_all(nodes.Getattr):
+        attrs.add(node.attr)
+    for node in tree.find_all(nodes.Getitem):
+        if not isinstance(node.arg, nodes.Const):
+            dynamic = True
+    for node in tree.find_all(nodes.Const):
+        if isinstance(node.value, str):
+            attrs.add(node.value)
+    for node in tree.find_all(nodes.Filter):
+        if node.name == "attr" and not all(isinstance(a, nodes.Const) for a in node.args):
+            dynamic = True
+    return sorted(attrs), sorted(set(refs)), dynamic
+
+
+def template_attrs(
+    env, name: str, memo: dict[str, list] | None = None
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """(attribute names the template and everything it pulls in may read, the templates).
+
+    `memo` maps a template source's digest to its analysis, across builds."""
+    memo = {} if memo is None else memo
     seen: list[str] = []
     attrs: set[str] = set()
     dynamic = False
@@ -143,25 +183,24 @@ def template_attrs(env, name: str) -> tuple[frozenset[str], tuple[str, ...]]:
             continue
         seen.append(current)
         source, _filename, _uptodate = env.loader.get_source(env, current)
-        tree = env.parse(source, current)
-        for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
-            target = node.template
-            if isinstance(target, nodes.Const) and isinstance(target.value, str):
-                todo.append(target.value)
-            else:
-                dynamic = True
-        for node in tree.find_all(nodes.Getattr):
-            attrs.add(node.attr)
-        for node in tree.find_all(nodes.Getitem):
-            if not isinstance(node.arg, nodes.Const):
-                dynamic = True
-        for node in tree.find_all(nodes.Const):
-            if isinstance(node.value, str):
-                attrs.add(node.value)
-        for node in tree.find_all(nodes.Filter):
-            if node.name == "attr" and not all(isinstance(a, nodes.Const) for a in node.args):
-                dynamic = True
+        key = hashlib.blake2b(f"{current}\0{source}".encode(), digest_size=16).hexdigest()
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = list(analyse_template(source, current, env))
+        file_attrs, refs, file_dynamic = found
+        attrs.update(file_attrs)
+        todo.extend(refs)
+        dynamic = dynamic or file_dynamic
     return (ALL if dynamic else frozenset(attrs)), tuple(sorted(seen))
+
+
+class Whole:
+    """A value to fingerprint with everything it holds, whatever the templates read."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
 class Unkeyable(Exception):
@@ -174,9 +213,23 @@ class Fingerprints:
     def __init__(self, published, groups_of) -> None:
         self.published = published  # Post -> bool, at this build's `now`
         self.groups_of = groups_of  # Post -> {group: digest}
-        self._memo: dict[tuple[int, frozenset[str]], bytes] = {}
+        self._memo: dict[tuple[int, tuple], bytes] = {}
         self._keep: list[Any] = []  # keeps memoized objects alive, so ids stay unique
-        self._groups: dict[frozenset[str], tuple[str, ...]] = {}
+        self._views: dict[frozenset[str], tuple] = {}
+        self._published: dict[int, bytes] = {}
+
+    def _view(self, attrs: frozenset[str]) -> tuple:
+        """What of a post, a tag, a month or a year templates reading `attrs` may show:
+        memos are per view, and most templates share one."""
+        view = self._views.get(attrs)
+        if view is None:
+            everything = "*" in attrs
+            view = self._views[attrs] = (
+                groups_for(attrs),
+                everything or "posts" in attrs,
+                everything or "months" in attrs,
+            )
+        return view
 
     def key(self, *parts: Any, attrs: frozenset[str] = ALL) -> str | None:
         out: list[bytes] = []
@@ -187,77 +240,119 @@ class Fingerprints:
             return None
         return hashlib.blake2b(b"\x1f".join(out), digest_size=16).hexdigest()
 
+    def digest(self, *parts: Any, attrs: frozenset[str] = ALL) -> bytes | None:
+        """Like key(), as bytes to embed in other keys."""
+        found = self.key(*parts, attrs=attrs)
+        return None if found is None else bytes.fromhex(found)
+
     def _add(self, value: Any, attrs: frozenset[str], out: list[bytes]) -> None:
-        if value is None or isinstance(value, (bool, int, float)):
-            out.append(repr(value).encode())
-        elif isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             out.append(b"s" + value.encode("utf-8", "surrogatepass"))
+        elif kind is bytes:
+            out.append(b"b" + value)
+        elif value is None or kind is bool or kind is int or kind is float:
+            out.append(repr(value).encode())
         elif isinstance(value, Post):
             out.append(self._post(value, attrs))
-        elif isinstance(value, (list, tuple)):
-            memo = (id(value), attrs)
-            found = self._memo.get(memo) if isinstance(value, tuple) and len(value) > 8 else None
-            if found is None:
-                inner: list[bytes] = []
-                for item in value:
-                    self._add(item, attrs, inner)
-                found = _digest(b"\x1e".join(inner))
-                if isinstance(value, tuple) and len(value) > 8:
-                    self._memo[memo] = found
-                    self._keep.append(value)
-            out.append(b"[" + found)
-        elif isinstance(value, dict):
+        elif kind is Whole:
+            self._add(value.value, ALL, out)
+        elif kind is dict:
             out.append(b"{")
-            for k in sorted(value, key=repr):
+            keys = sorted(value) if all(type(k) is str for k in value) else sorted(value, key=repr)
+            for k in keys:
                 self._add(k, attrs, out)
                 self._add(value[k], attrs, out)
             out.append(b"}")
+        elif kind is list or kind is tuple:
+            if kind is tuple and len(value) > 8:
+                memo = (id(value), self._view(attrs))
+                found = self._memo.get(memo)
+                if found is None:
+                    inner: list[bytes] = []
+                    for item in value:
+                        self._add(item, attrs, inner)
+                    found = self._memo[memo] = b"[" + _digest(b"\x1e".join(inner))
+                    self._keep.append(value)
+                out.append(found)
+            else:
+                out.append(b"[")
+                for item in value:
+                    self._add(item, attrs, out)
+                out.append(b"]")
+        elif isinstance(value, str):  # str subclasses (Markup)
+            out.append(b"s" + str(value).encode("utf-8", "surrogatepass"))
         elif isinstance(value, datetime):
             out.append(b"t" + value.isoformat().encode() + repr(value.tzinfo).encode())
         elif isinstance(value, date):
             out.append(b"d" + value.isoformat().encode())
         elif isinstance(value, PurePath):
             out.append(b"p" + str(value).encode("utf-8", "surrogateescape"))
-        elif callable(value) and not dataclasses.is_dataclass(value):
+        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+            out.append(self._object(value, attrs))
+        elif callable(value):
             # Template helpers: pure functions of the configuration and the language, both
             # in every key; `is_published` reads `now`, which every post's key includes.
             out.append(b"f")
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            memo = (id(value), attrs)
-            found = self._memo.get(memo)
-            if found is None:
-                inner = [type(value).__qualname__.encode()]
-                for f in dataclasses.fields(value):
-                    if f.name in ("posts", "months") and f.name not in attrs and "*" not in attrs:
-                        continue  # a tag's or a month's posts, when the template never reads them
-                    inner.append(f.name.encode())
-                    self._add(getattr(value, f.name), attrs, inner)
-                if "posts" in attrs and not any(f.name == "posts" for f in dataclasses.fields(value)):
-                    posts = getattr(value, "posts", None)  # e.g. Year.posts, a property
-                    if posts is not None:
-                        self._add(tuple(posts), attrs, inner)
-                found = _digest(b"\x1e".join(inner))
-                self._memo[memo] = found
-                self._keep.append(value)
-            out.append(b"o" + found)
         else:
             raise Unkeyable(type(value).__name__)
 
-    def _post(self, post: Post, attrs: frozenset[str]) -> bytes:
-        memo = (id(post), attrs)
+    def _object(self, value: Any, attrs: frozenset[str]) -> bytes:
+        view = self._view(attrs)
+        memo = (id(value), view)
         found = self._memo.get(memo)
         if found is None:
-            groups = self._groups.get(attrs)
-            if groups is None:
-                groups = self._groups[attrs] = groups_for(attrs)
-            digests = self.groups_of(post)
-            found = b"P" + b"".join(digests[g] for g in groups) + b"\x1e".join(
-                [post.url.encode(), str(post.source).encode("utf-8", "surrogateescape"),
-                 b"1" if self.published(post) else b"0"]
-            )
-            self._memo[memo] = found
-            self._keep.append(post)
+            _groups, with_posts, with_months = view
+            inner = [type(value).__qualname__.encode()]
+            names = [f.name for f in dataclasses.fields(value)]
+            for name in names:
+                if (name == "posts" and not with_posts) or (name == "months" and not with_months):
+                    continue  # a tag's or a month's posts, when the templates never read them
+                inner.append(name.encode())
+                self._add(getattr(value, name), attrs, inner)
+            if with_posts and "posts" not in names:
+                posts = getattr(value, "posts", None)  # e.g. Year.posts, a property
+                if posts is not None:
+                    self._add(tuple(posts), attrs, inner)
+            found = self._memo[memo] = b"o" + _digest(b"\x1e".join(inner))
+            self._keep.append(value)
         return found
+
+    def _post(self, post: Post, attrs: frozenset[str]) -> bytes:
+        groups = self._view(attrs)[0]
+        memo = (id(post), groups)
+        found = self._memo.get(memo)
+        if found is None:
+            digests = self.groups_of(post)
+            common = self._published.get(id(post))
+            if common is None:
+                path = post.__dict__.get("_path") or str(post.source)
+                common = self._published[id(post)] = b"\x1e".join(
+                    [post.url.encode(), path.encode("utf-8", "surrogateescape"),
+                     b"1" if self.published(post) else b"0"]
+                )
+                self._keep.append(post)
+            found = b"P" + b"".join([digests[g] for g in groups]) + common
+            self._memo[memo] = found
+        return found
+
+    def post_page(
+        self, base: bytes, post: Post, tags: list, newer: Post | None, older: Post | None,
+        links: list, words: int, attrs: frozenset[str],
+    ) -> str | None:
+        """key(base, (Whole(post), tags, newer, older, links, words)), minus the generic
+        walk: the 10,000 post pages of a large site are most of the keys."""
+        parts = [base, self._post(post, ALL)]
+        try:
+            parts.extend(self._object(t, attrs) for t in tags)
+            parts.append(self._post(newer, attrs) if newer is not None else b"-")
+            parts.append(self._post(older, attrs) if older is not None else b"-")
+            if links:
+                self._add(links, attrs, parts)
+        except Unkeyable:
+            return None
+        parts.append(str(words).encode())
+        return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 
 
 def plain_groups(post: Post) -> dict[str, bytes]:

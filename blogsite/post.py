@@ -97,6 +97,23 @@ class _Lazy:
             obj.__dict__[self.slot] = value
 
 
+class _Source:
+    """CachedPost.source: a Path made on first use from the path string (`_path`)."""
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        state = obj.__dict__
+        found = state.get("_source")
+        if found is None:
+            found = state["_source"] = Path(state["_path"])
+        return found
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["_source"] = Path(value)
+        obj.__dict__["_path"] = str(value)
+
+
 class CachedPost(Post):
     """A Post from the build cache: `html`, `toc` and `body` are loaded when first read.
 
@@ -108,23 +125,39 @@ class CachedPost(Post):
     html = _Lazy("html")
     toc = _Lazy("toc")
     body = _Lazy("body")
+    source = _Source()  # type: ignore[assignment]
 
     @classmethod
-    def lazy(cls, loader: Any, extra_attrs: dict[str, Any], **fields: Any) -> CachedPost:
-        for name in ("html", "toc", "body"):
-            fields.setdefault(name, _UNSET)
-        post = cls(**fields)
-        object.__setattr__(post, "_loader", loader)
-        for k, v in extra_attrs.items():
-            object.__setattr__(post, k, v)
+    def lazy(cls, loader: Any, extra_attrs: dict[str, Any], fields: dict[str, Any]) -> CachedPost:
+        """`fields`: every field but html, toc, body and source (url may be left out);
+        `extra_attrs` must hold the source's path string as `_path`."""
+        post = object.__new__(cls)  # no __init__: 10,000 of these on every build
+        state = post.__dict__
+        state.update(fields)
+        if len(state) != _EAGER_COUNT:
+            for f in dataclasses.fields(Post):
+                if f.name not in state and f.name not in ("html", "toc", "body", "source"):
+                    if f.default is not dataclasses.MISSING:
+                        state[f.name] = f.default
+                    elif f.default_factory is not dataclasses.MISSING:
+                        state[f.name] = f.default_factory()
+                    else:
+                        raise TypeError(f"missing field {f.name}")
+        state.update(extra_attrs)
+        state["_loader"] = loader
         return post
 
     def _load(self, name: str) -> Any:
         return self._loader(self, name)
 
 
+_EAGER_COUNT = len(dataclasses.fields(Post)) - 4  # all but html, toc, body and source
+
+
 def with_url(post: Post, url: str) -> Post:
     """The post with its URL set, without reading a lazy post's body."""
+    if post.url == url:
+        return post
     if isinstance(post, CachedPost):
         copy = object.__new__(CachedPost)
         copy.__dict__.update(post.__dict__)

@@ -49,7 +49,9 @@ class Renderer:
         self.base_path = self.config.base_path
         self.lang = self.config.site.language
         self.fingerprints = Fingerprints(site.is_published, plain_groups)
-        self._attrs: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {}
+        self._bases: dict[tuple[str, str], tuple[frozenset[str], bytes | None]] = {}
+        self._post_tags_memo: dict[tuple[str, ...], list[Tag]] = {}
+        self.template_memo: dict[str, list] = {}  # template analyses, kept by the build cache
         self._sources: dict[str, str] = {}
         self._tag_index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
         self._config_key = repr(
@@ -98,21 +100,31 @@ class Renderer:
             "is_published": self.site.is_published,
         }
 
-    def template_key(self, name: str, lang: str | None, context: dict[str, Any]) -> str | None:
+    def template_key(self, name: str, lang: str | None, context: Any) -> str | None:
         """The key of a template page: its templates' sources, the globals, the data."""
-        found = self._attrs.get(name)
-        if found is None:
+        base = self._base(name, lang or self.lang)
+        if base is None:
+            return None
+        attrs, digest = base
+        return self.fingerprints.key(digest, context, attrs=attrs)
+
+    def _base(self, name: str, lang: str) -> tuple[frozenset[str], bytes] | None:
+        """(attributes the template may read, digest of its sources, globals and settings)."""
+        base = self._bases.get((name, lang))
+        if base is None:
             try:
-                found = self._attrs[name] = template_attrs(self.theme.env, name)
+                attrs, names = template_attrs(self.theme.env, name, self.template_memo)
+                sources = [self._source_digest(n) for n in names]
             except Exception:  # noqa: BLE001 - a missing or broken template renders (and fails)
                 return None
-        attrs, names = found
-        sources = [self._source_digest(n) for n in names]
-        data = {k: v for k, v in self._globals(lang or self.lang).items() if not callable(v)}
-        return self.fingerprints.key(
-            "page", __version__, self._config_key, name, lang or self.lang, sources, data,
-            context, attrs=attrs,
-        )
+            data = {k: v for k, v in self._globals(lang).items() if not callable(v)}
+            digest = self.fingerprints.digest(
+                "page", __version__, self._config_key, name, lang, sources, data, attrs=attrs
+            )
+            base = self._bases[(name, lang)] = (attrs, digest)
+        if base[1] is None:
+            return None
+        return base  # type: ignore[return-value]
 
     def _source_digest(self, name: str) -> str:
         found = self._sources.get(name)
@@ -211,6 +223,12 @@ class Renderer:
 
     def _post_tags(self, post: Post) -> list[Tag]:
         """The site's tags named by a post, in the post's order (by name or by slug)."""
+        found = self._post_tags_memo.get(post.tags)
+        if found is None:
+            found = self._post_tags_memo[post.tags] = self._find_tags(post.tags)
+        return list(found)
+
+    def _find_tags(self, names: tuple[str, ...]) -> list[Tag]:
         if self._tag_index is None:
             by_name: dict[str, list[int]] = {}
             by_slug: dict[str, list[int]] = {}
@@ -220,11 +238,11 @@ class Renderer:
             self._tag_index = (by_name, by_slug)
         by_name, by_slug = self._tag_index
         found: set[int] = set()
-        for name in post.tags:
+        for name in names:
             found.update(by_name.get(name, ()))
             found.update(by_slug.get(name, ()))
         tags = [self.site.tags[i] for i in sorted(found)]
-        tags.sort(key=lambda t: [*post.tags].index(t.name) if t.name in post.tags else 0)
+        tags.sort(key=lambda t: [*names].index(t.name) if t.name in names else 0)
         return tags
 
     def _post_page(self, post: Post, newer: Post | None, older: Post | None) -> Output:
@@ -249,7 +267,25 @@ class Renderer:
                 ),
             }
 
-        return self._page(url_to_file(post.url), "post.html", post.lang, context)
+        def key() -> str | None:
+            # The inputs of context() rather than its result: cheaper for the 10,000 post
+            # pages of a large site. Every value context() reads must be here: the post
+            # whole (its fields make the page's metadata), what it passes on as it is
+            # (fingerprinted as the templates read them), and what it computes.
+            base = self._base("post.html", post.lang)
+            if base is None:
+                return None
+            attrs, digest = base
+            return self.fingerprints.post_page(
+                digest, post, self._post_tags(post), newer, older, self.syndication(post),
+                words(post), attrs,
+            )
+
+        return Output(
+            url_to_file(post.url),
+            lambda: self.render_template("post.html", post.lang, **context()),
+            key=key,
+        )
 
     def _page_page(self, page: Post) -> Output:
         def context() -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -69,19 +71,112 @@ class Site:
         return is_published(post, self.now)
 
 
+class _Deferred:
+    """A field of a LazySite: the real site is loaded the first time one is read."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        state = obj.__dict__
+        real = state.get("_site")
+        if real is None:
+            if self.name == "posts":  # its length is known without loading anything
+                return _CountedPosts(state["_count"], obj._load)
+            real = obj._load()
+        return getattr(real, self.name)
+
+    def __set__(self, obj, value) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {self.name!r}")
+
+
+class _CountedPosts(Sequence):
+    """LazySite.posts before loading: len() is free, anything else loads the site."""
+
+    def __init__(self, count: int, load) -> None:
+        self._count = count
+        self._load = load
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index):
+        return self._load().posts[index]
+
+    def __iter__(self):
+        return iter(self._load().posts)
+
+    def __eq__(self, other: object) -> bool:
+        return self._load().posts == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._load().posts)
+
+
+class LazySite(Site):
+    """The site as a build that found nothing changed returns it: posts are read from the
+    cache only if the caller looks at them (`len(site.posts)` and the warnings are known)."""
+
+    posts = _Deferred("posts")  # type: ignore[assignment]
+    all_posts = _Deferred("all_posts")  # type: ignore[assignment]
+    pages = _Deferred("pages")  # type: ignore[assignment]
+    tags = _Deferred("tags")  # type: ignore[assignment]
+    years = _Deferred("years")  # type: ignore[assignment]
+
+    @classmethod
+    def deferred(
+        cls,
+        config: Config,
+        *,
+        now: datetime,
+        include_drafts: bool,
+        warnings: tuple[Problem, ...],
+        count: int,
+        load,
+    ) -> LazySite:
+        site = object.__new__(cls)
+        site.__dict__.update(
+            config=config, now=now, include_drafts=include_drafts, warnings=warnings,
+            _count=count, _loader=load, _site=None,
+        )
+        return site
+
+    def _load(self) -> Site:
+        real = self.__dict__["_site"]
+        if real is None:
+            real = self.__dict__["_site"] = self.__dict__["_loader"]()
+        return real
+
+
 def is_published(post: Post, now: datetime) -> bool:
     return not post.draft and post.date is not None and post.date <= now
 
 
 def post_url(config: Config, post: Post) -> str:
-    when = (post.date or datetime(1970, 1, 1, tzinfo=config.zone)).astimezone(config.zone)
-    return config.site.permalink.format(
-        year=f"{when.year:04d}",
-        month=f"{when.month:02d}",
-        day=f"{when.day:02d}",
-        slug=post.slug,
-        lang=post.lang,
-    )
+    return url_maker(config)(post.date, post.slug, post.lang)
+
+
+def url_maker(config: Config):
+    """post_url as a function of (date, slug, lang), with the settings read once."""
+    zone = config.zone
+    permalink = config.site.permalink
+    epoch = datetime(1970, 1, 1, tzinfo=zone)
+
+    def make(date: datetime | None, slug: str, lang: str) -> str:
+        when = (date or epoch).astimezone(zone)
+        return permalink.format(
+            year=f"{when.year:04d}",
+            month=f"{when.month:02d}",
+            day=f"{when.day:02d}",
+            slug=slug,
+            lang=lang,
+        )
+
+    return make
 
 
 def source_files(folder: Path) -> list[Path]:
@@ -151,7 +246,8 @@ def assemble_site(
 ) -> Site:
     """The site from parsed posts and pages (in file order) and the problems met parsing."""
     now = now or datetime.now(UTC)
-    posts = [with_url(p, post_url(config, p)) for p in posts]
+    make_url = url_maker(config)
+    posts = [with_url(p, make_url(p.date, p.slug, p.lang)) for p in posts]
     pages = [with_url(p, f"/{p.slug}/") for p in pages]
     _check_urls(posts, pages, problems)
     errors = [p for p in problems if not p.warning or strict]

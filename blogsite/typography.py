@@ -8,6 +8,7 @@ narrow no-break space (U+202F) goes before ; ! ? and inside « », a full one (U
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
@@ -33,14 +34,24 @@ def _french_text(text: str) -> str:
 
     text = _URL.sub(keep, text)
     # Existing spaces before high punctuation become no-break spaces.
-    text = re.sub(r"[ \t\u00a0\u202f]+([;!?])", NNBSP + r"\1", text)
-    text = re.sub(r"[ \t\u00a0\u202f]+:(?=\s|$|\)|&nbsp;)", NBSP + ":", text)
-    text = re.sub(r"[ \t\u00a0\u202f]+(»)", NNBSP + r"\1", text)
-    text = re.sub(r"(«)[ \t\u00a0\u202f]*", r"\1" + NNBSP, text)
+    text = _BEFORE_HIGH.sub(NNBSP + r"\1", text)
+    text = _BEFORE_COLON.sub(NBSP + ":", text)
+    text = _BEFORE_CLOSING.sub(NNBSP + r"\1", text)
+    text = _AFTER_OPENING.sub(r"\1" + NNBSP, text)
     # "Non? Alors" -> "Non ? Alors": only after a letter and before a space or the end, so
     # smileys like ":p" or ";)" and times like 10:30 are left alone.
-    text = re.sub(r"(?<=[^\W\d_])([!?;]+)(?=\s|$)", NNBSP + r"\1", text)
-    return re.sub(r"\x00(\d+)\x00", lambda m: urls[int(m.group(1))], text)
+    text = _GLUED_HIGH.sub(NNBSP + r"\1", text)
+    if not urls:
+        return text
+    return _PLACEHOLDER.sub(lambda m: urls[int(m.group(1))], text)
+
+
+_BEFORE_HIGH = re.compile(r"[ \t\u00a0\u202f]+([;!?])")
+_BEFORE_COLON = re.compile(r"[ \t\u00a0\u202f]+:(?=\s|$|\)|&nbsp;)")
+_BEFORE_CLOSING = re.compile(r"[ \t\u00a0\u202f]+(»)")
+_AFTER_OPENING = re.compile(r"(«)[ \t\u00a0\u202f]*")
+_GLUED_HIGH = re.compile(r"(?<=[^\W\d_])([!?;]+)(?=\s|$)")
+_PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 
 
 def french_html(html: str) -> str:
@@ -90,7 +101,9 @@ def for_html(html: str, lang: str) -> str:
     return french_html(html) if is_french(lang) else html
 
 
+@lru_cache(maxsize=1 << 16)
 def for_text(text: str, lang: str) -> str:
-    """Smart punctuation and the language's spacing rules for a plain-text field."""
+    """Smart punctuation and the language's spacing rules for a plain-text field (titles:
+    the same few strings on many pages, hence the memo)."""
     text = smarten(text, lang)
     return french_text(text) if is_french(lang) else text
