@@ -42,7 +42,7 @@ from blogsite.cache import (
 )
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.post import Post
+from blogsite.post import Post, with_url
 from blogsite.site import (
     PAGES_DIR,
     POSTS_DIR,
@@ -213,6 +213,8 @@ class Session:
         self.stat = StatCache()
         self.records: dict[str, tuple[str, str, str]] = {}  # key -> (record, html, toc)
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
+        self.posts: dict[tuple[str, str], tuple[Post, list]] = {}  # (key, path) -> post
+        self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
 
 
 # ----- inputs
@@ -390,10 +392,17 @@ class Builder:
             for key in keys:
                 if key is not None and key in memory:
                     records[key] = memory[key][0]
+        kept = self.session.posts if self.session is not None else {}
         if self.store is not None:
-            wanted = [k for k in keys if k is not None and k not in records]
+            wanted = [
+                k for k, (_kind, _rel, path, _d) in zip(keys, jobs, strict=True)
+                if k is not None and k not in records and (k, path) not in kept
+            ]
             records.update(self.store.records(wanted))
-        missing = [i for i, key in enumerate(keys) if key is None or key not in records]
+        missing = [
+            i for i, key in enumerate(keys)
+            if key is None or (key not in records and (key, jobs[i][2]) not in kept)
+        ]
         if only_cached and missing:
             return None
 
@@ -424,6 +433,8 @@ class Builder:
 
         contents = Contents(config, self.store, memory)
         make_url = url_maker(config)
+        session_posts = self.session.posts if self.session is not None else {}
+        new_posts: dict[tuple[str, str], tuple[Post, list]] = {}
         warning_sources: list[list] = []
         self.warning_sources = warning_sources
         problems: list[Problem] = []
@@ -438,7 +449,15 @@ class Builder:
                 file_digest, found_problems, post = fresh[i]
                 file_digests[i] = file_digest
                 item = post
-            if item is None and key is not None and key in records:
+            kept = session_posts.get((key, path)) if key is not None else None
+            if item is None and kept is not None:
+                item, found_problems = kept
+                url = (
+                    f"/{item.slug}/" if kind == "page"
+                    else make_url(item.date, item.slug, item.lang)
+                )
+                item = with_url(item, url)
+            elif item is None and key is not None and key in records:
                 record = json.loads(records[key])
                 if i not in fresh:
                     found_problems = record["p"]
@@ -461,6 +480,8 @@ class Builder:
                     },
                     fields,
                 )
+            if item is not None and key is not None and self.session is not None:
+                new_posts[(key, path)] = (item, found_problems)
             if found_problems:
                 problems.extend(Problem(display_path(path), *p) for p in found_problems)
                 warning_sources.extend(
@@ -471,26 +492,44 @@ class Builder:
             if item is not None:
                 (pages if kind == "page" else posts).append(item)
         self.live_keys = {k for k in keys if k is not None}
+        if self.session is not None:
+            self.session.posts = new_posts
+            self.session.records = {
+                k: v for k, v in self.session.records.items() if k in self.live_keys
+            }
         return assemble_site(
             config, posts, pages, problems,
             include_drafts=self.include_drafts, strict=self.strict, now=self.now,
+        )
+
+    def _theme_digest(self) -> str | None:
+        if self.inputs is None:
+            return None
+        roots = (str(self.config.root / "theme") + os.sep, str(builtin_theme_dir()) + os.sep)
+        return digest(
+            json.dumps(
+                sorted((p, d) for p, d in self.inputs.files.items() if p.startswith(roots))
+            ).encode("utf-8", "surrogateescape")
         )
 
     def _renderer(self, site: Site):
         from blogsite.render import Renderer
         from blogsite.theme import Theme
 
-        theme = Theme(self.config.root)
+        theme_digest = self._theme_digest()
+        session = self.session
+        if session is not None and session.theme is not None and theme_digest is not None and (
+            session.theme[0] == f"{theme_digest}\0{self.config.root}"
+        ):
+            theme = session.theme[1]  # its compiled templates too
+        else:
+            theme = Theme(self.config.root)
+            if session is not None and theme_digest is not None:
+                session.theme = (f"{theme_digest}\0{self.config.root}", theme)
         # Compiling every template to find syntax errors costs a tenth of a second: skipped
         # when these very template files passed before.
-        checked = None
-        if self.store is not None and self.inputs is not None:
-            roots = (str(self.config.root / "theme") + os.sep, str(builtin_theme_dir()) + os.sep)
-            checked = "theme-ok:" + digest(
-                json.dumps(
-                    sorted((p, d) for p, d in self.inputs.files.items() if p.startswith(roots))
-                ).encode("utf-8", "surrogateescape")
-            )
+        if self.store is not None and theme_digest is not None:
+            checked = "theme-ok:" + theme_digest
             if self.store.blob(checked) is None:
                 theme_problems = theme.check()
                 if theme_problems:

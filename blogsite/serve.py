@@ -40,6 +40,11 @@ class Preview:
         self.version = 0
         self.changed = threading.Condition()
         self.config: Config | None = None
+        # Parsed posts and rendered pages kept between rebuilds: a save re-renders only
+        # the pages it changes (blogsite.build.Session).
+        from blogsite.build import Session
+
+        self.session = Session()
 
     def rebuild(self) -> None:
         from blogsite.build import plan
@@ -47,7 +52,7 @@ class Preview:
         started = time.perf_counter()
         try:
             self.config = load_config(self.root)
-            site, files = plan(self.config, include_drafts=True)
+            site, files = plan(self.config, include_drafts=True, session=self.session)
             problems = list(site.warnings)
         except BlogsiteError as exc:
             files, problems = None, exc.problems
@@ -106,10 +111,14 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
 
 
 def _watch(
-    preview: Preview, stop: threading.Event, last: dict[str, tuple[int, int]], interval: float = 0.1
+    preview: Preview, stop: threading.Event, last: dict[str, tuple[int, int]], interval: float = 0.05
 ) -> None:
-    while not stop.wait(interval):
+    wait = interval
+    while not stop.wait(wait):
+        started = time.perf_counter()
         now = snapshot(preview.root)
+        # Poll often, but never spend more than a quarter of the time looking (large sites).
+        wait = max(interval, 3 * (time.perf_counter() - started))
         if now != last:
             last = now
             preview.rebuild()
