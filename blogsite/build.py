@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from blogsite.cache import (
     CACHE_DIR,
+    PageStore,
     StatCache,
     Store,
     cache_disabled,
@@ -345,6 +346,15 @@ class Builder:
         self.inputs: Inputs | None = None
         self.stat: StatCache | None = None
         self.rendered = 0
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+        self.defer_keys = False
+        self.pages = PageStore(config.root) if self.store is not None else None
+
+    def _lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
 
     def close(self) -> None:
         if self.store is not None:
@@ -687,8 +697,12 @@ class Builder:
 
     def build(self, out_dir: Path) -> BuildResult:
         started = time.perf_counter()
-        name = f"manifest:{out_dir.resolve()}"
-        inputs = self._scan(extra=str(out_dir.resolve())) if self.use_cache else None
+        resolved = out_dir.resolve()
+        root = self.config.root.resolve()
+        # Named relative to the site when inside it: a clone elsewhere (CI) finds it too.
+        where = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved
+        name = f"manifest:{where}"
+        inputs = self._scan(extra=name) if self.use_cache else None
         manifest = _manifest(self.store.json_blob(name)) if self.store is not None else None
 
         if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
@@ -701,40 +715,56 @@ class Builder:
                     time.perf_counter() - started,
                 )
 
+        self._lap("scan")
         site = self._load_checked(inputs)
+        self._lap("load")
         renderer = self._renderer(site)
         check_output_dir(self.config, out_dir)
         outputs = renderer.outputs()
+        self._lap("outputs")
 
-        old: dict[str, list] = manifest["files"] if manifest is not None else {}
-        if not out_dir.is_dir():
-            old = {}
+        known: dict[str, list] = manifest["files"] if manifest is not None else {}
+        on_disk = out_dir.is_dir()
+        old = known if on_disk else {}  # what is in the output folder now
+        # Without a manifest every page is rendered: keys are then computed by the workers
+        # that render (in parallel), not here.
+        self.defer_keys = not known and self.use_cache
         keys: list[str | None] = []
         todo: list[int] = []
         unchanged: dict[int, list] = {}
+        stored: dict[int, list] = {}  # unchanged pages to take from the page store
         for i, out in enumerate(outputs):
             if out.source is not None:
                 d = inputs.files.get(str(out.source)) if inputs is not None else None
                 key = f"copy:{d}" if d else None
-            elif out.key is not None and self.use_cache:
+            elif out.key is not None and self.use_cache and not self.defer_keys:
                 key = out.key()
             else:
                 key = None
             keys.append(key)
-            entry = old.get(out.path)
-            if key is not None and entry is not None and entry[0] == key and _same_stat(
-                out_dir / out.path, entry
-            ):
+            entry = known.get(out.path)
+            if key is None or entry is None or entry[0] != key:
+                todo.append(i)
+            elif on_disk and _same_stat(out_dir / out.path, entry):
                 unchanged[i] = entry
+            elif out.source is None and self.pages is not None:
+                stored[i] = entry
             else:
                 todo.append(i)
 
-        staged = not old or len(todo) > max(IN_PLACE_MAX, len(outputs) // 5)
+        self._lap("keys")
+        staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
         if staged:
-            entries, changed = self._write_staged(out_dir, outputs, keys, todo, unchanged, old)
+            entries, changed = self._write_staged(
+                out_dir, outputs, keys, todo, unchanged, old, stored
+            )
         else:
+            todo = sorted(todo + list(stored))
             entries, changed = self._write_in_place(out_dir, outputs, keys, todo, unchanged, old)
+        if self.pages is not None and changed:
+            self.pages.prune({entry[1] for entry in entries.values()})
 
+        self._lap("render+write")
         if self.store is not None and inputs is not None:
             horizon = min(
                 (
@@ -756,6 +786,15 @@ class Builder:
             self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
             self.store.commit()
         self._save()
+        self._lap("save")
+        if os.environ.get("BLOGSITE_TIMINGS"):
+            import sys
+
+            print(
+                " ".join(f"{k}={v:.3f}" for k, v in self.laps.items())
+                + f" rendered={self.rendered}",
+                file=sys.stderr,
+            )
         files = _OutputFiles(out_dir, [out.path for out in outputs])
         return BuildResult(
             site, out_dir, files, len(files), time.perf_counter() - started,
@@ -796,6 +835,8 @@ class Builder:
             finally:
                 if tmp.exists():
                     tmp.unlink()
+            if self.pages is not None and not isinstance(content, Path):
+                self.pages.keep(d, target)
             st = target.stat()
             entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
             changed += 1
@@ -805,7 +846,7 @@ class Builder:
                 changed += _remove(out_dir, rel)
         return entries, changed
 
-    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old):
+    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored):
         """Write a complete new folder beside out_dir, then swap it in with two renames."""
         parent = out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
@@ -838,6 +879,15 @@ class Builder:
                     shutil.copyfile(out_dir / rel, target)
                 entries[rel] = entry
 
+            todo = list(todo)
+            for i, entry in stored.items():
+                target = place(outputs[i].path)
+                if self.pages is not None and self.pages.take(entry[1], target):
+                    st = target.stat()
+                    entries[outputs[i].path] = [entry[0], entry[1], st.st_size, st.st_mtime_ns]
+                else:
+                    todo.append(i)
+
             renders: list[Callable[[], bytes]] = []
             positions: list[int] = []
             for i in todo:
@@ -853,16 +903,24 @@ class Builder:
                     renders.append(out.render)  # type: ignore[arg-type]
                     positions.append(i)
 
-            def sink(j: int, data: bytes) -> tuple[str, int, int]:
-                target = staging / outputs[positions[j]].path
+            defer_keys = self.defer_keys
+            pages = self.pages
+
+            def sink(j: int, data: bytes) -> tuple[str | None, str, int, int]:
+                out = outputs[positions[j]]
+                target = staging / out.path
                 with open(target, "wb") as f:
                     f.write(data)
                 st = os.stat(target)
-                return digest(data), st.st_size, st.st_mtime_ns
+                d = digest(data)
+                if pages is not None:
+                    pages.keep(d, target)
+                key = out.key() if defer_keys and out.key is not None else keys[positions[j]]
+                return key, d, st.st_size, st.st_mtime_ns
 
-            for j, (d, size, mtime) in enumerate(self._render(renders, sink)):
+            for j, (key, d, size, mtime) in enumerate(self._render(renders, sink)):
                 i = positions[j]
-                entries[outputs[i].path] = [keys[i], d, size, mtime]
+                entries[outputs[i].path] = [key, d, size, mtime]
 
             produced = {out.path for out in outputs}
             if old:  # keep the files the previous build did not write (not ours to delete)

@@ -26,6 +26,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import shutil
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -432,3 +433,75 @@ def remove_database(path: Path) -> None:
             pass
         except OSError:
             pass
+
+
+class PageStore:
+    """Pages of earlier builds, by digest of their bytes: `.blogsite-cache/pages/`.
+
+    A page whose key has not changed but whose file is missing from the output folder (a
+    fresh clone with the cache restored, a deleted output folder) is taken from here
+    instead of being rendered again. Files are hard links to the output files when the
+    file system allows it (no copy, no space), and are checked against their digest before
+    any use: a damaged one is dropped and the page rendered.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.folder = root / CACHE_DIR / "pages"
+
+    def _path(self, d: str) -> Path:
+        return self.folder / d[:2] / d
+
+    def take(self, d: str, target: Path) -> bool:
+        """Put the page with digest `d` at `target`; False if there is no sound copy."""
+        source = self._path(d)
+        try:
+            data = source.read_bytes()
+        except OSError:
+            return False
+        if digest(data) != d:
+            try:
+                source.unlink()
+            except OSError:
+                pass
+            return False
+        try:
+            os.link(source, target)
+        except OSError:
+            target.write_bytes(data)
+        return True
+
+    def keep(self, d: str, source: Path) -> None:
+        """Remember the page at `source` (with digest `d`), unless already known."""
+        target = self._path(d)
+        if target.exists():
+            return
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, target)
+            except FileExistsError:
+                pass
+            except OSError:
+                tmp = target.with_name(f".{d}.{os.getpid()}")
+                shutil.copyfile(source, tmp)
+                os.replace(tmp, target)
+        except OSError:
+            pass  # a cache that cannot be written is a slower build, not a failed one
+
+    def prune(self, live: set[str]) -> None:
+        """Forget the pages no output holds any more."""
+        try:
+            folders = list(os.scandir(self.folder))
+        except OSError:
+            return
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder.path))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name not in live:
+                    try:
+                        os.unlink(entry.path)
+                    except OSError:
+                        pass

@@ -225,7 +225,7 @@ class Fingerprints:
         if view is None:
             everything = "*" in attrs
             view = self._views[attrs] = (
-                groups_for(attrs),
+                (groups_for(attrs), everything or "source" in attrs),
                 everything or "posts" in attrs,
                 everything or "months" in attrs,
             )
@@ -256,7 +256,10 @@ class Fingerprints:
         elif isinstance(value, Post):
             out.append(self._post(value, attrs))
         elif kind is Whole:
-            self._add(value.value, ALL, out)
+            if isinstance(value.value, Post):
+                out.append(self._post(value.value, attrs, GROUPS))
+            else:
+                self._add(value.value, ALL, out)
         elif kind is dict:
             out.append(b"{")
             keys = sorted(value) if all(type(k) is str for k in value) else sorted(value, key=repr)
@@ -318,21 +321,28 @@ class Fingerprints:
             self._keep.append(value)
         return found
 
-    def _post(self, post: Post, attrs: frozenset[str]) -> bytes:
-        groups = self._view(attrs)[0]
-        memo = (id(post), groups)
+    def _post(self, post: Post, attrs: frozenset[str], groups: tuple | None = None) -> bytes:
+        """A post as templates reading `attrs` see it (with `groups`: these fields instead).
+
+        The file's path is left out unless templates read `source`: keys then survive a
+        clone of the site in another folder (CI)."""
+        view = self._view(attrs)[0]
+        if groups is not None:
+            view = (groups, view[1])
+        memo = (id(post), view)
         found = self._memo.get(memo)
         if found is None:
             digests = self.groups_of(post)
             common = self._published.get(id(post))
             if common is None:
-                path = post.__dict__.get("_path") or str(post.source)
                 common = self._published[id(post)] = b"\x1e".join(
-                    [post.url.encode(), path.encode("utf-8", "surrogateescape"),
-                     b"1" if self.published(post) else b"0"]
+                    [post.url.encode(), b"1" if self.published(post) else b"0"]
                 )
                 self._keep.append(post)
-            found = b"P" + b"".join([digests[g] for g in groups]) + common
+            found = b"P" + b"".join([digests[g] for g in view[0]]) + common
+            if view[1]:
+                path = post.__dict__.get("_path") or str(post.source)
+                found += b"\x1e" + path.encode("utf-8", "surrogateescape")
             self._memo[memo] = found
         return found
 
@@ -342,7 +352,7 @@ class Fingerprints:
     ) -> str | None:
         """key(base, (Whole(post), tags, newer, older, links, words)), minus the generic
         walk: the 10,000 post pages of a large site are most of the keys."""
-        parts = [base, self._post(post, ALL)]
+        parts = [base, self._post(post, attrs, GROUPS)]
         try:
             parts.extend(self._object(t, attrs) for t in tags)
             parts.append(self._post(newer, attrs) if newer is not None else b"-")

@@ -139,3 +139,114 @@ def test_links_index_answers_as_the_ledger(tmp_path) -> None:
         assert _LinksIndex(ledger)(item) == ledger.links_for(item)
 
     check()
+
+
+# ----- a cache that is corrupt, foreign or half-written is never trusted
+
+import os  # noqa: E402
+import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from blogsite import cache as cache_module  # noqa: E402
+from blogsite.build import build_site  # noqa: E402
+from blogsite.config import load_config  # noqa: E402
+from tests.test_incremental import NOW, make_fixture, reference, tree  # noqa: E402
+
+
+def _built(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    return root
+
+
+def _edit_everything(root: Path) -> None:
+    """A template edit: every page is rendered again, from cached posts."""
+    from blogsite.theme import builtin_theme_dir
+
+    (root / "theme").mkdir(exist_ok=True)
+    base = (builtin_theme_dir() / "base.html").read_text()
+    (root / "theme" / "base.html").write_text(base.replace("<body>", "<body class='v2'>"))
+
+
+def _check(root: Path, tmp_path: Path) -> None:
+    result = build_site(load_config(root), now=NOW)
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+    assert result.written == len(tree(root / "public"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["garbage", "truncated", "empty", "zeroed-middle", "directory"],
+)
+def test_a_damaged_database_is_rebuilt(tmp_path, damage):
+    root = _built(tmp_path)
+    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
+    for suffix in ("-wal", "-shm"):
+        Path(str(db) + suffix).unlink(missing_ok=True)
+    data = db.read_bytes()
+    if damage == "garbage":
+        db.write_bytes(os.urandom(len(data)))
+    elif damage == "truncated":  # a half-written copy (an interrupted CI cache restore)
+        db.write_bytes(data[: len(data) // 2])
+    elif damage == "empty":
+        db.write_bytes(b"")
+    elif damage == "zeroed-middle":
+        db.write_bytes(data[:4096] + b"\0" * (len(data) - 8192) + data[-4096:])
+    else:
+        db.unlink()
+        db.mkdir()
+    _edit_everything(root)
+    _check(root, tmp_path)
+
+
+def test_a_cache_from_another_version_is_dropped(tmp_path, monkeypatch):
+    root = _built(tmp_path)
+    monkeypatch.setattr(cache_module, "_CODE", "another-blogsite")
+    store = cache_module.Store.open(root)
+    assert store is not None
+    assert store.records(["x"]) == {}
+    assert store.conn.execute("SELECT count(*) FROM posts").fetchone() == (0,)
+    store.close()
+    _check(root, tmp_path)
+
+
+def test_damaged_entries_are_ignored(tmp_path):
+    root = _built(tmp_path)
+    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
+    conn = sqlite3.connect(db)
+    # Bodies, front matter and manifests altered behind their checksums.
+    conn.execute("UPDATE posts SET html = CAST('<p>faux</p>' AS BLOB)")
+    conn.execute("UPDATE posts SET meta = CAST('{\"f\": {}}' AS BLOB) WHERE rowid % 2 = 0")
+    conn.execute("UPDATE blobs SET data = CAST('{}' AS BLOB)")
+    conn.commit()
+    conn.close()
+    _edit_everything(root)
+    _check(root, tmp_path)
+
+
+def test_damaged_stored_pages_are_rendered_again(tmp_path):
+    root = _built(tmp_path)
+    pages = root / cache_module.CACHE_DIR / "pages"
+    shutil.rmtree(root / "public")  # pages must now come from the store...
+    for dirpath, _dirs, files in os.walk(pages):
+        for name in files:
+            path = Path(dirpath) / name
+            data = path.read_bytes()
+            path.unlink()  # (break the hard link to the old output first)
+            path.write_bytes(data.replace(b"<html", b"<html data-x"))  # ...but all are damaged
+    _check(root, tmp_path)
+
+
+def test_a_broken_build_keeps_the_previous_site_and_cache(tmp_path):
+    root = _built(tmp_path)
+    before = tree(root / "public")
+    (root / "posts" / "bad.md").write_text("---\ntitle: [oops\n---\n")
+    with pytest.raises(Exception):  # noqa: B017 - BlogsiteError
+        build_site(load_config(root), now=NOW)
+    assert tree(root / "public") == before
+    (root / "posts" / "bad.md").unlink()
+    _check(root, tmp_path)

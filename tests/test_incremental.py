@@ -338,3 +338,47 @@ def test_a_changed_output_file_is_written_again(tmp_path):
     build_site(load_config(root), now=NOW)
     assert index.read_bytes() == good
     assert (root / "public" / "404.html").is_file()
+
+
+def _copy_site(root: Path, dest: Path) -> None:
+    """A fresh clone: sources and the restored cache, no output, every time stamp new."""
+    shutil.copytree(root, dest, ignore=shutil.ignore_patterns("public"))
+    for dirpath, _dirs, files in os.walk(dest):
+        for name in files:
+            os.utime(Path(dirpath) / name)
+
+
+def test_fresh_clone_with_restored_cache_renders_only_what_changed(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    for i in range(5, 30):
+        (root / "posts" / f"x{i}.md").write_text(
+            post_text(f"Article {i}", f"2023-{i % 12 + 1:02d}-0{i % 9 + 1}", BODIES[i % 5])
+        )
+    first = build_site(load_config(root), now=NOW)
+    clone = tmp_path / "clone" / "site"
+    _copy_site(root, clone)
+    (clone / "posts" / "new.md").write_text(post_text("Tout neuf", "2024-05-30", BODIES[0]))
+    result = build_site(load_config(clone), now=NOW)
+    assert 0 < result.rendered < first.rendered // 2
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    # And an output folder deleted by hand comes back from the cache, not from rendering.
+    shutil.rmtree(clone / "public")
+    again = build_site(load_config(clone), now=NOW)
+    assert again.rendered <= 3  # sitemap and robots.txt are always rendered
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+
+
+def test_a_file_changed_behind_the_stat_cache_is_seen(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    path = _posts(root)[0]
+    old = path.stat()
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns - 10**10))  # long ago: trusted
+    build_site(load_config(root), now=NOW)
+    stamp = path.stat()
+    text = path.read_text()
+    path.write_text(text.replace("Bonjour", "Bonsoir"))  # same size
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same mtime; ctime moves
+    build_site(load_config(root), now=NOW)
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
