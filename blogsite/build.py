@@ -234,21 +234,34 @@ class Inputs:
     posts: list[tuple[str, str, str | None]]  # (relative path, path, digest) in file order
     pages: list[tuple[str, str, str | None]]
     files: dict[str, str | None]  # every other input file (path -> digest)
-    digest: str  # all of the above, and the build's settings
+    others: list[str]  # the other files' part of the digest
+    settings: str
+    deferred: bool = False  # posts not hashed yet: their parsers will (first builds)
+
+    @property
+    def digest(self) -> str:
+        """All of the above, and the build's settings."""
+        parts = [self.settings]
+        for label, found in ((POSTS_DIR, self.posts), (PAGES_DIR, self.pages)):
+            parts.append(label)
+            parts.extend(f"{rel}\0{d}" for rel, _, d in found)
+        parts.extend(self.others)
+        return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 
-def scan_inputs(config: Config, stat: StatCache, settings: str) -> Inputs:
+def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = False) -> Inputs:
+    """Every input file with its digest. With `defer`, posts and pages the stat cache does
+    not know are not read here: the workers that parse them hash them (first builds)."""
     root = config.root
-    parts: list[str] = [settings]
+    parts: list[str] = []
+    file_digest = stat.deferred_digest if defer else stat.file_digest
 
     def sources(folder: str) -> list[tuple[str, str, str | None]]:
         base = str(root / folder)
         found = []
         for rel in source_names(root / folder):
             path = os.path.join(base, rel)
-            found.append((rel, path, stat.file_digest(path)))
-        parts.append(folder)
-        parts.extend(f"{rel}\0{d}" for rel, _, d in found)
+            found.append((rel, path, file_digest(path)))
         return found
 
     posts = sources(POSTS_DIR)
@@ -271,7 +284,7 @@ def scan_inputs(config: Config, stat: StatCache, settings: str) -> Inputs:
         d = stat.file_digest(path)
         files[path] = d
         parts.append(f"{name}\0{d}")
-    return Inputs(posts, pages, files, digest("\n".join(parts).encode("utf-8", "surrogateescape")))
+    return Inputs(posts, pages, files, parts, settings, defer)
 
 
 # ----- the build
@@ -377,7 +390,9 @@ class Builder:
         settings = json.dumps(
             [MANIFEST_FORMAT, self.code, self.include_drafts, self.strict, extra]
         )
-        self.inputs = scan_inputs(self.config, stat, settings)
+        # A first build (an empty cache) leaves hashing the posts to the parsing workers.
+        defer = self.session is None and self.store is not None and self.store.empty()
+        self.inputs = scan_inputs(self.config, stat, settings, defer=defer)
         return self.inputs
 
     def load(self, inputs: Inputs, *, only_cached: bool = False) -> Site | None:
@@ -439,7 +454,14 @@ class Builder:
                     if memory is not None:
                         memory[key] = (record, html, toc)
                 fresh[i] = (file_digest, found, post)
+                if inputs.deferred and jobs[i][3] is None and file_digest is not None:
+                    self.stat.resolve(jobs[i][2], file_digest)  # type: ignore[union-attr]
             self._put(rows)
+            if inputs.deferred:
+                digests = {jobs[i][2]: fresh[i][0] for i in fresh}
+                inputs.posts = [(r, p, d or digests.get(p)) for r, p, d in inputs.posts]
+                inputs.pages = [(r, p, d or digests.get(p)) for r, p, d in inputs.pages]
+                inputs.deferred = False
 
         contents = Contents(config, self.store, memory)
         make_url = url_maker(config)

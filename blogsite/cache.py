@@ -114,6 +114,7 @@ class StatCache:
     fresh: dict[str, list] = field(default_factory=dict)
     started_ns: int = 0
     read: int = 0  # files read and hashed in this scan
+    pending: dict[str, list] = field(default_factory=dict)  # deferred: path -> stamp
 
     def file_digest(self, path: str) -> str | None:
         try:
@@ -135,6 +136,31 @@ class StatCache:
         if max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS:
             self.fresh[path] = [*stamp, value]
         return value
+
+    def deferred_digest(self, path: str) -> str | None:
+        """file_digest, but a file not in the cache is not read: None, and resolve() later."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        old = self.entries.get(path)
+        if old is not None and old[:5] == stamp:
+            self.fresh[path] = old
+            return old[5]
+        self.pending[path] = stamp
+        return None
+
+    def resolve(self, path: str, value: str) -> None:
+        """The digest of a deferred file, as its parser read it."""
+        stamp = self.pending.pop(path, None)
+        if stamp is None:
+            return
+        self.read += 1
+        if max(stamp[3], stamp[4]) < self.started_ns - RACY_NS:
+            # The stamp was taken before the file was read: if the file changed in between,
+            # its next stamp differs and it is read again.
+            self.fresh[path] = [*stamp, value]
 
     def changed(self) -> bool:
         return self.read > 0 or len(self.fresh) != len(self.entries)
@@ -280,6 +306,17 @@ class Store:
         self.conn = None
 
     # --- parsed posts
+
+    def empty(self) -> bool:
+        """No parsed post at all (a first build, or a cache just reset)."""
+        conn = self._connection()
+        if conn is None:
+            return True
+        try:
+            return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            self._fail()
+            return True
 
     def records(self, keys: list[str]) -> dict[str, bytes]:
         """The stored records among `keys` whose checksum holds: key -> record JSON."""
