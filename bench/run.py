@@ -114,11 +114,61 @@ def blogsite_binary() -> Path | None:
     return exe if exe.exists() else None
 
 
-def make_generators(only: list[str], venv: Path | None) -> dict[str, Generator]:
+SNAPSHOT_LAUNCHER = """\
+# Runs the blogsite exported here rather than the editable install of the checkout.
+import runpy
+import sys
+
+sys.meta_path[:] = [f for f in sys.meta_path if "__editable__" not in getattr(f, "__module__", "")]
+sys.path.insert(0, {snapshot!r})
+if sys.argv[1:] == ["--where"]:
+    import blogsite
+
+    print(blogsite.__file__)
+else:
+    sys.argv[0] = "blogsite"
+    runpy.run_module("blogsite", run_name="__main__", alter_sys=True)
+"""
+
+
+def blogsite_snapshot(ref: str, work: Path) -> tuple[Path, str]:
+    """Export blogsite/ and theme/ at a git commit into the work folder, so that the code
+    measured does not change under a long run (blogsite's cache is keyed by its code)."""
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    snap = work / f"blogsite-{sha[:12]}"
+    if not (snap / "blogsite" / "__init__.py").is_file():
+        shutil.rmtree(snap, ignore_errors=True)
+        snap.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", sha, "blogsite", "theme"], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(snap)], input=archive, check=True)
+    return snap, sha
+
+
+def make_generators(only: list[str], venv: Path | None, snapshot: Path | None = None) -> dict[str, Generator]:
     gens: dict[str, Generator] = {}
     if "blogsite" in only:
         exe = blogsite_binary()
-        if exe:
+        if exe and snapshot:
+            # The project's .venv (for the dependencies) running the exported code.
+            py = str(exe.parent / "python")
+            launcher = snapshot / "run_blogsite.py"
+            launcher.write_text(SNAPSHOT_LAUNCHER.format(snapshot=str(snapshot)))
+            where = subprocess.run([py, str(launcher), "--where"], capture_output=True, text=True)
+            if not where.stdout.strip().startswith(str(snapshot)):
+                raise SystemExit(
+                    f"blogsite snapshot not importable from {snapshot}: {where.stdout}{where.stderr}"
+                )
+            gens["blogsite"] = Generator(
+                "blogsite", "blogsite", "public", [".blogsite-cache"], [py, str(launcher), "build"]
+            )
+        elif exe:
             gens["blogsite"] = Generator(
                 "blogsite", "blogsite", "public", [".blogsite-cache"], [str(exe), "build"]
             )
@@ -148,7 +198,7 @@ def make_generators(only: list[str], venv: Path | None) -> dict[str, Generator]:
     return gens
 
 
-def versions(gens: dict[str, Generator], venv: Path | None) -> dict[str, str]:
+def versions(gens: dict[str, Generator], venv: Path | None, snapshot_sha: str = "") -> dict[str, str]:
     def out(argv: list[str]) -> str:
         try:
             p = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -173,6 +223,10 @@ def versions(gens: dict[str, Generator], venv: Path | None) -> dict[str, str]:
                 text=True,
             ).stdout.strip()
             v["blogsite commit"] = head + (" (with uncommitted changes)" if dirty else "")
+            if snapshot_sha:
+                v["blogsite commit"] = (
+                    f"{snapshot_sha[:12]} (exported; the checkout was at {v['blogsite commit']})"
+                )
         except OSError:
             pass
     if "hugo" in gens:
@@ -675,6 +729,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--work", default=str(BENCH / "work"), help="scratch folder")
     ap.add_argument(
+        "--blogsite-ref",
+        metavar="COMMIT",
+        help="measure blogsite as committed at COMMIT (e.g. HEAD), exported into the work folder "
+        "and run with the project's .venv, instead of the live editable checkout",
+    )
+    ap.add_argument(
         "--report",
         metavar="JSON",
         help="print the report of an earlier results file (and rewrite its .md), run nothing",
@@ -700,14 +760,17 @@ def main(argv: list[str] | None = None) -> int:
     logs.mkdir(exist_ok=True)
 
     venv = peer_venv(work) if {"hugo", "pelican"} & set(only) else None
-    gens = make_generators(only, venv)
+    snapshot, snapshot_sha = None, ""
+    if args.blogsite_ref and "blogsite" in only:
+        snapshot, snapshot_sha = blogsite_snapshot(args.blogsite_ref, work)
+    gens = make_generators(only, venv, snapshot)
     if not gens:
         log("nothing to run")
         return 1
     info = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "versions": versions(gens, venv),
+        "versions": versions(gens, venv, snapshot_sha),
         "sizes": sizes,
         "runs": args.runs,
         "pelican_large_runs": args.pelican_large_runs,
