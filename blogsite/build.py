@@ -21,6 +21,7 @@ docs/performance.md.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -106,6 +107,7 @@ class _LinksIndex:
         from blogsite.ledger import NETWORK_LABELS, normalize_path
 
         self.ledger = ledger
+        self.source_key = ledger._source_key  # AttributeError: a ledger this does not know
         self.normalize = normalize_path
         self.labels = NETWORK_LABELS
         self.by_url: dict[str, int] = {}
@@ -119,7 +121,7 @@ class _LinksIndex:
     def find(self, post: Post):
         index = self.by_url.get(self.normalize(post.url))
         if index is None and self.by_source:
-            index = self.by_source.get(self.ledger._source_key(post))
+            index = self.by_source.get(self.source_key(post))
         if index is None:
             hits = [
                 self.by_url[a]
@@ -212,7 +214,7 @@ class Session:
 
     def __init__(self) -> None:
         self.stat = StatCache()
-        self.records: dict[str, tuple[str, str, str]] = {}  # key -> (record, html, toc)
+        self.records: dict[str, tuple[str, str]] = {}  # key -> (record, content), JSON
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
         self.posts: dict[tuple[str, str], tuple[Post, list]] = {}  # (key, path) -> post
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
@@ -305,13 +307,12 @@ class Contents:
         if self.memory is not None:
             entry = self.memory.get(post._key)
             if entry is not None:
-                found = entry[1], entry[2]
+                found = json.loads(entry[1])
         if found is None and self.store is not None:
             found = self.store.content(post._key)
-        if found is None:
-            fresh = self._reparse(post)
-            found = fresh.html, fresh.toc
-        return found[0] if name == "html" else found[1]
+        if found is not None and isinstance(found.get(name), str):
+            return found[name]
+        return getattr(self._reparse(post), name)
 
     def _reparse(self, post: Any) -> Post:
         """Parse the source again: for the body (never stored), or a damaged cache entry."""
@@ -362,6 +363,7 @@ class Builder:
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
         self.defer_keys = False
+        self.frozen = False
         self.pages = PageStore(config.root) if self.store is not None else None
 
     def _lap(self, name: str) -> None:
@@ -370,6 +372,9 @@ class Builder:
         self._last = now
 
     def close(self) -> None:
+        if self.frozen:
+            gc.unfreeze()
+            self.frozen = False
         if self.store is not None:
             self.store.close()
 
@@ -439,7 +444,7 @@ class Builder:
             results = parse_many(parse_jobs)
             rows = []
             for i, result in zip(missing, results, strict=True):
-                file_digest, record, html, toc, found, post = result
+                file_digest, record, content, found, post = result
                 kind, rel = jobs[i][0], jobs[i][1]
                 if record is not None:
                     key = digest(
@@ -448,11 +453,11 @@ class Builder:
                     keys[i] = key
                     records[key] = record
                     if self.store is not None:
-                        rows.append((key, record, html, toc))
+                        rows.append((key, record, content))
                         if len(rows) >= 256:  # into the store as they come: memory stays flat
                             self._put(rows)
                     if memory is not None:
-                        memory[key] = (record, html, toc)
+                        memory[key] = (record, content)
                 fresh[i] = (file_digest, found, post)
                 if inputs.deferred and jobs[i][3] is None and file_digest is not None:
                     self.stat.resolve(jobs[i][2], file_digest)  # type: ignore[union-attr]
@@ -493,10 +498,16 @@ class Builder:
                 record = json.loads(records[key])
                 if i not in fresh:
                     found_problems = record["p"]
-                fields = {
-                    k: (decode_value(v) if type(v) is dict or type(v) is list else v)
-                    for k, v in record["f"].items()
-                }
+                fields = record["f"]
+                for name, value in fields.items():
+                    if type(value) is dict:
+                        items = value.get("tuple")
+                        if items is not None and all(type(v) is str for v in items):
+                            fields[name] = tuple(items)
+                        else:
+                            fields[name] = decode_value(value)
+                    elif type(value) is list:
+                        fields[name] = decode_value(value)
                 fields["url"] = (
                     f"/{fields['slug']}/" if kind == "page"
                     else make_url(fields["date"], fields["slug"], fields["lang"])
@@ -532,6 +543,7 @@ class Builder:
         return assemble_site(
             config, posts, pages, problems,
             include_drafts=self.include_drafts, strict=self.strict, now=self.now,
+            urls_known=all(p.url for p in posts) and all(p.url for p in pages),
         )
 
     def _theme_digest(self) -> str | None:
@@ -740,6 +752,11 @@ class Builder:
         self._lap("scan")
         site = self._load_checked(inputs)
         self._lap("load")
+        if os.environ.get("BLOGSITE_GC") != "1":
+            # The loaded site is thousands of long-lived objects: keep the garbage collector
+            # from walking them again and again while pages are keyed and rendered.
+            gc.freeze()
+            self.frozen = True
         renderer = self._renderer(site)
         check_output_dir(self.config, out_dir)
         outputs = renderer.outputs()
@@ -751,19 +768,24 @@ class Builder:
         # Without a manifest every page is rendered: keys are then computed by the workers
         # that render (in parallel), not here.
         self.defer_keys = not known and self.use_cache
-        keys: list[str | None] = []
+        keys: list[str | None] = [None] * len(outputs)
         todo: list[int] = []
         unchanged: dict[int, list] = {}
         stored: dict[int, list] = {}  # unchanged pages to take from the page store
+        keyed: list[int] = []
         for i, out in enumerate(outputs):
             if out.source is not None:
                 d = inputs.files.get(str(out.source)) if inputs is not None else None
-                key = f"copy:{d}" if d else None
+                keys[i] = f"copy:{d}" if d else None
             elif out.key is not None and self.use_cache and not self.defer_keys:
-                key = out.key()
-            else:
-                key = None
-            keys.append(key)
+                keyed.append(i)
+        if keyed:
+            from blogsite.parallel import call_many
+
+            for i, key in zip(keyed, call_many([outputs[i].key for i in keyed]), strict=True):
+                keys[i] = key
+        for i, out in enumerate(outputs):
+            key = keys[i]
             entry = known.get(out.path)
             if key is None or entry is None or entry[0] != key:
                 todo.append(i)

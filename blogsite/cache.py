@@ -36,7 +36,7 @@ from blogsite import __version__
 
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
-FORMAT = "blogsite-cache-2"
+FORMAT = "blogsite-cache-3"
 DEPENDENCIES = {
     "markdown": "markdown",
     "pygments": "pygments",
@@ -341,45 +341,40 @@ class Store:
             return {}
         return found
 
-    def content(self, key: str) -> tuple[str, str] | None:
-        """A record's (html, toc), or None when missing or damaged."""
+    def content(self, key: str) -> dict | None:
+        """A record's content (html, toc, summary...), or None when missing or damaged."""
         conn = self._connection()
         if conn is None:
             return None
         try:
             row = conn.execute(
-                "SELECT html, toc, content_sum FROM posts WHERE key = ?", (key,)
+                "SELECT content, content_sum FROM posts WHERE key = ?", (key,)
             ).fetchone()
         except sqlite3.Error:
             self._fail()
             return None
-        if row is None:
-            return None
-        html, toc, content_sum = row
-        if not isinstance(html, bytes) or not isinstance(toc, bytes):
-            return None
-        if digest(html + b"\0" + toc) != content_sum:
+        if row is None or not isinstance(row[0], bytes) or digest(row[0]) != row[1]:
             return None
         try:
-            return html.decode("utf-8"), toc.decode("utf-8")
-        except UnicodeDecodeError:
+            found = json.loads(row[0])
+        except ValueError:
             return None
+        return found if isinstance(found, dict) else None
 
-    def put_records(self, rows: list[tuple[str, str, str, str]]) -> None:
-        """Store (key, record JSON, html, toc) rows."""
+    def put_records(self, rows: list[tuple[str, str, str]]) -> None:
+        """Store (key, record JSON, content JSON) rows."""
         conn = self._connection()
         if conn is None or not rows:
             return
         values = []
-        for key, meta, html, toc in rows:
+        for key, meta, content in rows:
             m = meta.encode("utf-8", "surrogatepass")
-            h = html.encode("utf-8", "surrogatepass")
-            t = toc.encode("utf-8", "surrogatepass")
-            values.append((key, m, digest(m), h, t, digest(h + b"\0" + t)))
+            c = content.encode("utf-8", "surrogatepass")
+            values.append((key, m, digest(m), c, digest(c)))
         try:
             conn.executemany(
-                "INSERT OR REPLACE INTO posts (key, meta, meta_sum, html, toc, content_sum)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO posts (key, meta, meta_sum, content, content_sum)"
+                " VALUES (?, ?, ?, ?, ?)",
                 values,
             )
         except sqlite3.Error:
@@ -450,8 +445,7 @@ def _prepare(conn: sqlite3.Connection, code: str) -> None:
         conn.execute("COMMIT")
     conn.execute(
         "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta BLOB NOT NULL,"
-        " meta_sum TEXT NOT NULL, html BLOB NOT NULL, toc BLOB NOT NULL,"
-        " content_sum TEXT NOT NULL)"
+        " meta_sum TEXT NOT NULL, content BLOB NOT NULL, content_sum TEXT NOT NULL)"
     )
     conn.execute(
         "CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL,"

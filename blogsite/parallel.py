@@ -48,12 +48,13 @@ def _fork_context():
 def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     """Parse one file into a cache record.
 
-    Returns (digest of the bytes parsed, record JSON or None, html, toc, problems, post):
-    the record is None when the file has errors (problems say which) or when a field cannot
-    be stored, in which case `post` is the parsed Post itself.
+    Returns (digest of the bytes parsed, record JSON or None, content JSON, problems, post):
+    the record (the small fields) is None when the file has errors (problems say which) or
+    when a field cannot be stored, in which case `post` is the parsed Post itself; the
+    content holds the fields read only to render pages (LAZY_FIELDS but the body).
     """
     from blogsite.deps import group_digests, post_fields
-    from blogsite.post import parse_post
+    from blogsite.post import LAZY_FIELDS, parse_post
     from blogsite.render import count_words
 
     problems: list = []
@@ -70,20 +71,20 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     )
     found = [(p.message, p.hint, p.line, p.warning) for p in problems]
     if post is None:
-        return file_digest, None, None, None, found, None
+        return file_digest, None, None, found, None
     try:
         fields = post_fields(post)
     except TypeError:
-        return file_digest, None, None, None, found, post
+        return file_digest, None, None, found, post
     groups = group_digests(fields)
-    for name in ("html", "toc", "body"):
-        fields.pop(name, None)
+    content = {name: fields.pop(name) for name in LAZY_FIELDS if name != "body"}
+    fields.pop("body")
     record = json.dumps(
         {"f": fields, "g": {g: v.hex() for g, v in groups.items()},
          "w": count_words(post.html), "p": found},
         ensure_ascii=False, sort_keys=True,
     )
-    return file_digest, record, post.html, post.toc, found, None
+    return file_digest, record, json.dumps(content, ensure_ascii=False), found, None
 
 
 def _parse_chunk(jobs: list[tuple[str, str, str, str]]) -> list[tuple]:
@@ -151,3 +152,35 @@ def render_many(
                 yield from results
     finally:
         _RENDER = None
+
+
+# ----- anything else: page keys
+
+CALL_MIN = 2000  # calls (page keys) before workers pay for themselves
+_CALLS: list[Callable[[], Any]] | None = None
+
+
+def _call_chunk(bounds: tuple[int, int]) -> list[Any]:
+    assert _CALLS is not None
+    return [_CALLS[i]() for i in range(*bounds)]
+
+
+def call_many(funcs: list[Callable[[], Any]]) -> list[Any]:
+    """[f() for f in funcs], over worker processes when there are many: the keys of the
+    10,000 pages of a large site, on every build. Results must be picklable."""
+    global _CALLS
+    n = workers()
+    ctx = _fork_context()
+    if len(funcs) < CALL_MIN or n < 2 or ctx is None:
+        return [f() for f in funcs]
+    size = -(-len(funcs) // (n * 4))  # a few chunks each: the costly keys are not spread evenly
+    bounds = [(i, min(i + size, len(funcs))) for i in range(0, len(funcs), size)]
+    _CALLS = funcs
+    try:
+        with ctx.Pool(n) as pool:
+            results: list[Any] = []
+            for part in pool.map(_call_chunk, bounds):
+                results.extend(part)
+            return results
+    finally:
+        _CALLS = None

@@ -80,16 +80,19 @@ _UNSET = object()
 class _Lazy:
     """A Post field read on first use (CachedPost), not kept: bodies stay out of memory."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, keep: bool = False) -> None:
         self.name = name
         self.slot = "_lazy_" + name
+        self.keep = keep  # small fields read by many pages are kept once loaded
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
         value = obj.__dict__.get(self.slot, _UNSET)
         if value is _UNSET:
-            return obj._load(self.name)
+            value = obj._load(self.name)
+            if self.keep:
+                obj.__dict__[self.slot] = value
         return value
 
     def __set__(self, obj: Any, value: Any) -> None:
@@ -125,18 +128,20 @@ class CachedPost(Post):
     html = _Lazy("html")
     toc = _Lazy("toc")
     body = _Lazy("body")
+    summary_html = _Lazy("summary_html", keep=True)
+    teaser = _Lazy("teaser", keep=True)
     source = _Source()  # type: ignore[assignment]
 
     @classmethod
     def lazy(cls, loader: Any, extra_attrs: dict[str, Any], fields: dict[str, Any]) -> CachedPost:
-        """`fields`: every field but html, toc, body and source (url may be left out);
+        """`fields`: every field but LAZY_FIELDS and source (url may be left out);
         `extra_attrs` must hold the source's path string as `_path`."""
         post = object.__new__(cls)  # no __init__: 10,000 of these on every build
         state = post.__dict__
         state.update(fields)
         if len(state) != _EAGER_COUNT:
             for f in dataclasses.fields(Post):
-                if f.name not in state and f.name not in ("html", "toc", "body", "source"):
+                if f.name not in state and f.name not in (*LAZY_FIELDS, "source"):
                     if f.default is not dataclasses.MISSING:
                         state[f.name] = f.default
                     elif f.default_factory is not dataclasses.MISSING:
@@ -151,7 +156,9 @@ class CachedPost(Post):
         return self._loader(self, name)
 
 
-_EAGER_COUNT = len(dataclasses.fields(Post)) - 4  # all but html, toc, body and source
+# Fields of a CachedPost read from the cache only when a page needs them.
+LAZY_FIELDS = ("html", "toc", "body", "summary_html", "teaser")
+_EAGER_COUNT = len(dataclasses.fields(Post)) - len(LAZY_FIELDS) - 1  # and source
 
 
 def with_url(post: Post, url: str) -> Post:

@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from blogsite import __version__, feeds
+from blogsite import __version__
 from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_posts, long_date, month_name, translate
@@ -31,6 +31,19 @@ class Output:
     # What the bytes depend on (blogsite.deps): equal keys, equal bytes. None, or a key
     # function returning None, means "render it every time".
     key: Callable[[], str | None] | None = None
+
+
+class _Feeds:
+    """blogsite.feeds, imported when a feed is rendered: it loads feedgen and lxml, which a
+    build that renders no feed does not need."""
+
+    def __getattr__(self, name: str) -> Any:
+        from blogsite import feeds as module
+
+        return getattr(module, name)
+
+
+feeds = _Feeds()
 
 
 def url_to_file(url: str) -> str:
@@ -65,7 +78,13 @@ class Renderer:
         return self.base_path + path.lstrip("/")
 
     def abs_url(self, path: str) -> str:
-        return feeds.abs_url(self.config, path)
+        return self.config.base_url + path.lstrip("/")  # feeds.abs_url, without importing it
+
+    def image_url(self, image: str) -> str:
+        """feeds.image_url, without importing feeds (feedgen and lxml) for a page."""
+        if re.match(r"^https?://", image):
+            return image
+        return self.abs_url(image)
 
     def _globals(self, lang: str) -> dict[str, Any]:
         site = self.config.site
@@ -247,7 +266,7 @@ class Renderer:
 
     def _post_page(self, post: Post, newer: Post | None, older: Post | None) -> Output:
         def context() -> dict[str, Any]:
-            image = feeds.image_url(self.config, post.image) if post.image else ""
+            image = self.image_url(post.image) if post.image else ""
             return {
                 "post": post,
                 "tags": self._post_tags(post),
@@ -289,7 +308,7 @@ class Renderer:
 
     def _page_page(self, page: Post) -> Output:
         def context() -> dict[str, Any]:
-            image = feeds.image_url(self.config, page.image) if page.image else ""
+            image = self.image_url(page.image) if page.image else ""
             return {
                 "post": page,
                 "page": self.meta(page.title, page.url, page.teaser, image=image, noindex=page.draft),

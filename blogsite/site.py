@@ -243,12 +243,15 @@ def assemble_site(
     include_drafts: bool = False,
     strict: bool = False,
     now: datetime | None = None,
+    urls_known: bool = False,
 ) -> Site:
-    """The site from parsed posts and pages (in file order) and the problems met parsing."""
+    """The site from parsed posts and pages (in file order) and the problems met parsing.
+    With urls_known, their `url` is already set (by the build cache, with url_maker)."""
     now = now or datetime.now(UTC)
-    make_url = url_maker(config)
-    posts = [with_url(p, make_url(p.date, p.slug, p.lang)) for p in posts]
-    pages = [with_url(p, f"/{p.slug}/") for p in pages]
+    if not urls_known:
+        make_url = url_maker(config)
+        posts = [with_url(p, make_url(p.date, p.slug, p.lang)) for p in posts]
+        pages = [with_url(p, f"/{p.slug}/") for p in pages]
     _check_urls(posts, pages, problems)
     errors = [p for p in problems if not p.warning or strict]
     if errors:
@@ -256,7 +259,10 @@ def assemble_site(
             problems = [p.as_error() for p in problems]
         raise BlogsiteError(problems)
 
-    posts.sort(key=lambda p: (p.date or now, p.slug), reverse=True)
+    # (p.date or now, p.slug), as timestamps: the same order (all dates carry their zone),
+    # without comparing 10,000 datetimes.
+    moment = now.timestamp()
+    posts.sort(key=lambda p: (p.date.timestamp() if p.date else moment, p.slug), reverse=True)
     shown = tuple(p for p in posts if include_drafts or is_published(p, now))
     pages_shown = tuple(p for p in pages if include_drafts or not p.draft)
     return Site(

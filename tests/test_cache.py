@@ -219,7 +219,7 @@ def test_damaged_entries_are_ignored(tmp_path):
     db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
     conn = sqlite3.connect(db)
     # Bodies, front matter and manifests altered behind their checksums.
-    conn.execute("UPDATE posts SET html = CAST('<p>faux</p>' AS BLOB)")
+    conn.execute("UPDATE posts SET content = CAST('{\"html\": \"<p>faux</p>\"}' AS BLOB)")
     conn.execute("UPDATE posts SET meta = CAST('{\"f\": {}}' AS BLOB) WHERE rowid % 2 = 0")
     conn.execute("UPDATE blobs SET data = CAST('{}' AS BLOB)")
     conn.commit()

@@ -287,6 +287,7 @@ def test_incremental_builds_equal_cold_builds(tmp_path_factory, monkeypatch, ops
         if parallel_too:  # force worker processes even for a handful of posts and pages
             mp.setattr(parallel, "PARSE_MIN", 1)
             mp.setattr(parallel, "RENDER_MIN", 1)
+            mp.setattr(parallel, "CALL_MIN", 1)
             mp.setenv("BLOGSITE_JOBS", "2")
         check_sequence(root, ops, Version(mp), with_serve=not parallel_too)
 
