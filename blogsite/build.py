@@ -21,6 +21,7 @@ docs/performance.md.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -43,8 +44,9 @@ from blogsite.cache import (
     tree_files,
 )
 from blogsite.config import Config
+from blogsite.deps import GROUPS
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.post import Post, with_url
+from blogsite.post import LAZY_FIELDS, Post, with_url
 from blogsite.site import (
     PAGES_DIR,
     POSTS_DIR,
@@ -61,6 +63,11 @@ if TYPE_CHECKING:
     from blogsite.render import Output
 
 MANIFEST_FORMAT = 1
+# The fields a stored record must hold (the others are read when pages need them).
+_EAGER_FIELDS = {
+    f.name for f in dataclasses.fields(Post)
+    if f.name not in (*LAZY_FIELDS, "source", "url")
+}
 # Above this many files to write, a build stages a whole new folder (with hard links for
 # the unchanged files) rather than replacing files one by one in place.
 IN_PLACE_MAX = 400
@@ -429,6 +436,10 @@ class Builder:
                 if k is not None and k not in records and (k, path) not in kept
             ]
             records.update(self.store.records(wanted))
+        # Every record to use, parsed in one go (one JSON document, not thousands) and
+        # checked: one that does not hold what a record holds counts as missing.
+        parsed = _parse_records(records)
+        records = {k: v for k, v in records.items() if k in parsed}
         missing = [
             i for i, key in enumerate(keys)
             if key is None or (key not in records and (key, jobs[i][2]) not in kept)
@@ -472,6 +483,7 @@ class Builder:
         make_url = url_maker(config)
         session_posts = self.session.posts if self.session is not None else {}
         new_posts: dict[tuple[str, str], tuple[Post, list]] = {}
+
         warning_sources: list[list] = []
         self.warning_sources = warning_sources
         problems: list[Problem] = []
@@ -495,7 +507,7 @@ class Builder:
                 )
                 item = with_url(item, url)
             elif item is None and key is not None and key in records:
-                record = json.loads(records[key])
+                record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
                 if i not in fresh:
                     found_problems = record["p"]
                 fields = record["f"]
@@ -519,7 +531,7 @@ class Builder:
                         "_key": key,
                         "_digest": file_digests[i],
                         "_words": record["w"],
-                        "_groups": {g: bytes.fromhex(h) for g, h in record["g"].items()},
+                        "_groups": record["g"],
                     },
                     fields,
                 )
@@ -590,7 +602,11 @@ class Builder:
             memo = self.store.json_blob("templates")
             if isinstance(memo, dict):
                 renderer.template_memo.update(
-                    (k, v) for k, v in memo.items() if isinstance(v, list) and len(v) == 3
+                    (k, v) for k, v in memo.items()
+                    if isinstance(v, list) and len(v) == 3
+                    and isinstance(v[0], list) and all(isinstance(a, str) for a in v[0])
+                    and isinstance(v[1], list) and all(isinstance(a, str) for a in v[1])
+                    and isinstance(v[2], bool)
                 )
             self._template_memo = renderer.template_memo
             self._template_memo_size = len(renderer.template_memo)
@@ -991,6 +1007,36 @@ class Builder:
         return entries, changed
 
 
+def _parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
+    """Parse stored records; keep those shaped as parse_source writes them."""
+    if not records:
+        return {}
+    blobs = [b if isinstance(b, bytes) else b.encode("utf-8", "surrogatepass") for b in records.values()]
+    try:
+        values = json.loads(b"[" + b",".join(blobs) + b"]")
+    except ValueError:  # one is not JSON: each on its own
+        values = []
+        for blob in blobs:
+            try:
+                values.append(json.loads(blob))
+            except ValueError:
+                values.append(None)
+    good = {}
+    for key, record in zip(records, values, strict=True):
+        if (
+            isinstance(record, dict)
+            and isinstance(record.get("f"), dict)
+            and isinstance(record.get("g"), dict)
+            and all(isinstance(record["g"].get(g), str) for g in GROUPS)
+            and isinstance(record.get("w"), int)
+            and isinstance(record.get("p"), list)
+            and all(isinstance(p, list) and len(p) == 4 for p in record["p"])
+            and _EAGER_FIELDS <= record["f"].keys()
+        ):
+            good[key] = record
+    return good
+
+
 def _manifest(data: object) -> dict | None:
     """The last build's manifest, if it is well formed."""
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
@@ -1004,10 +1050,19 @@ def _manifest(data: object) -> dict | None:
     if not isinstance(data.get("count"), int) or not isinstance(data.get("warnings"), list):
         return None
     for warning in data["warnings"]:
-        if not (isinstance(warning, list) and len(warning) == 4):
+        if not (
+            isinstance(warning, list) and len(warning) == 4
+            and all(isinstance(w, str) for w in warning[:3])
+            and (warning[3] is None or type(warning[3]) is int)
+        ):
             return None
     for entry in files.values():
-        if not (isinstance(entry, list) and len(entry) == 4):
+        if not (
+            isinstance(entry, list) and len(entry) == 4
+            and (entry[0] is None or isinstance(entry[0], str))
+            and isinstance(entry[1], str) and len(entry[1]) > 2 and entry[1].isalnum()
+            and type(entry[2]) is int and type(entry[3]) is int
+        ):
             return None
     return data
 

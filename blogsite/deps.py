@@ -94,7 +94,7 @@ def decode_value(value: Any) -> Any:
     return when
 
 
-def group_digests(fields: dict[str, Any]) -> dict[str, bytes]:
+def group_digests(fields: dict[str, Any]) -> dict[str, str]:
     """One digest per group of a post's encoded fields (all fields but source and url)."""
     hashers = {g: hashlib.blake2b(digest_size=12) for g in GROUPS}
     for name in sorted(fields):
@@ -107,7 +107,7 @@ def group_digests(fields: dict[str, Any]) -> dict[str, bytes]:
             h.update(b"s" + value.encode("utf-8", "surrogatepass") + b"\0")
         else:
             h.update(b"j" + json.dumps(value, ensure_ascii=False, sort_keys=True).encode() + b"\0")
-    return {g: h.digest() for g, h in hashers.items()}
+    return {g: h.hexdigest() for g, h in hashers.items()}
 
 
 def post_fields(post: Post) -> dict[str, Any]:
@@ -212,7 +212,7 @@ class Fingerprints:
 
     def __init__(self, published, groups_of) -> None:
         self.published = published  # Post -> bool, at this build's `now`
-        self.groups_of = groups_of  # Post -> {group: digest}
+        self.groups_of = groups_of  # Post -> {group: hex digest}
         self._memo: dict[tuple[int, tuple], bytes] = {}
         self._keep: list[Any] = []  # keeps memoized objects alive, so ids stay unique
         self._views: dict[frozenset[str], tuple] = {}
@@ -339,7 +339,7 @@ class Fingerprints:
                     [post.url.encode(), b"1" if self.published(post) else b"0"]
                 )
                 self._keep.append(post)
-            found = b"P" + b"".join([digests[g] for g in view[0]]) + common
+            found = b"P" + "".join([digests[g] for g in view[0]]).encode() + common
             if view[1]:
                 path = post.__dict__.get("_path") or str(post.source)
                 found += b"\x1e" + path.encode("utf-8", "surrogateescape")
@@ -365,7 +365,7 @@ class Fingerprints:
         return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 
 
-def plain_groups(post: Post) -> dict[str, bytes]:
+def plain_groups(post: Post) -> dict[str, str]:
     """Group digests computed from a post's own fields (posts that did not come from the cache)."""
     cached = getattr(post, "_groups", None)
     if cached is not None:

@@ -80,7 +80,7 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     content = {name: fields.pop(name) for name in LAZY_FIELDS if name != "body"}
     fields.pop("body")
     record = json.dumps(
-        {"f": fields, "g": {g: v.hex() for g, v in groups.items()},
+        {"f": fields, "g": groups,
          "w": count_words(post.html), "p": found},
         ensure_ascii=False, sort_keys=True,
     )

@@ -250,3 +250,28 @@ def test_a_broken_build_keeps_the_previous_site_and_cache(tmp_path):
     assert tree(root / "public") == before
     (root / "posts" / "bad.md").unlink()
     _check(root, tmp_path)
+
+
+def test_well_checksummed_nonsense_is_ignored(tmp_path):
+    """Entries with a valid checksum but not what blogsite writes (a tampered cache)."""
+    root = _built(tmp_path)
+    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
+    conn = sqlite3.connect(db)
+    keys = [k for (k,) in conn.execute("SELECT key FROM posts")]
+    for n, key in enumerate(keys):
+        meta = [b"not json", b'{"f": {}}', b"[1, 2]", b'{"f": {"title": 3}, "g": {}}'][n % 4]
+        content = [b"{", b"[]", b'{"html": 5}', b'"x"'][n % 4]
+        conn.execute(
+            "UPDATE posts SET meta = ?, meta_sum = ?, content = ?, content_sum = ? WHERE key = ?",
+            (meta, cache_module.digest(meta), content, cache_module.digest(content), key),
+        )
+    for (name,) in list(conn.execute("SELECT name FROM blobs")):
+        data = b'{"format": 1, "input": 3, "files": []}' if name.startswith("manifest") else b"[]"
+        conn.execute(
+            "UPDATE blobs SET data = ?, sum = ? WHERE name = ?",
+            (data, cache_module.digest(data), name),
+        )
+    conn.commit()
+    conn.close()
+    _edit_everything(root)
+    _check(root, tmp_path)
