@@ -59,18 +59,22 @@ def french_html(html: str) -> str:
     parts = _TOKENS.split(html)
     out: list[str] = []
     skip_depth = 0
+    triggers = _TRIGGERS.search
     for index, part in enumerate(parts):
         if index % 2 == 1:
-            tag = re.match(r"<\s*(/?)\s*([a-zA-Z0-9]+)", part)
+            tag = _TAG.match(part)
             if tag and tag.group(2).lower() in _SKIP_TAGS:
                 skip_depth += -1 if tag.group(1) else 1
                 skip_depth = max(skip_depth, 0)
             out.append(part)
-        elif skip_depth or not part:
+        elif skip_depth or not part or not triggers(part):
             out.append(part)
         else:
             out.append(_french_text(part))
     return "".join(out)
+
+
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z0-9]+)")
 
 
 def french_text(text: str) -> str:
