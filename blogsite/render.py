@@ -46,6 +46,9 @@ class _Feeds:
 feeds = _Feeds()
 
 
+_SCHEME = re.compile(r"^[a-z]+:")
+
+
 def url_to_file(url: str) -> str:
     path = url.lstrip("/")
     if path == "" or path.endswith("/"):
@@ -66,6 +69,7 @@ class Renderer:
         self._post_tags_memo: dict[tuple[str, ...], list[Tag]] = {}
         self.template_memo: dict[str, list] = {}  # template analyses, kept by the build cache
         self._sources: dict[str, str] = {}
+        self._globals_memo: dict[str, dict[str, Any]] = {}
         self._tag_index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
         self._config_key = repr(
             (self.config.site, self.config.build, self.config.publish, self.config.social)
@@ -73,7 +77,9 @@ class Renderer:
 
     # ----- helpers exposed to templates
     def url(self, path: str) -> str:
-        if re.match(r"^[a-z]+:", path) or path.startswith("//"):
+        if path[:1] == "/" and path[:2] != "//":  # the usual site path: no scheme to look for
+            return self.base_path + path.lstrip("/")
+        if _SCHEME.match(path) or path.startswith("//"):
             return path
         return self.base_path + path.lstrip("/")
 
@@ -172,7 +178,13 @@ class Renderer:
         )
 
     def render_template(self, name: str, lang: str | None = None, **context: Any) -> bytes:
-        ctx = self._globals(lang or self.lang)
+        lang = lang or self.lang
+        found = self._globals_memo.get(lang)
+        if found is None:
+            found = self._globals_memo[lang] = self._globals(lang)
+        # The same globals for every page in a language: made once (lists copied, so that a
+        # template changing one cannot change the next page).
+        ctx = {k: (list(v) if type(v) is list else v) for k, v in found.items()}
         ctx.update(context)
         try:
             text = self.theme.get(name).render(ctx)
