@@ -383,3 +383,30 @@ def test_a_file_changed_behind_the_stat_cache_is_seen(tmp_path):
     os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # same mtime; ctime moves
     build_site(load_config(root), now=NOW)
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+
+
+def test_the_site_of_an_unchanged_build_is_whole(tmp_path):
+    """publish reads posts (bodies too) from the site a no-change build returns."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    (root / "posts" / "odd.md").write_text("---\ntitle: Odd\ndate: 2024-02-02\ncolour: red\n---\nHi\n")
+    first = build_site(load_config(root), now=NOW)
+    again = build_site(load_config(root), now=NOW)
+    assert again.rendered == 0
+    assert len(first.warnings) == 1
+    assert len(again.site.posts) == len(first.site.posts)
+    for old, new in zip(first.site.all_posts, again.site.all_posts, strict=True):
+        assert (new.url, new.title, new.html, new.teaser, new.body, new.toc) == (
+            old.url, old.title, old.html, old.teaser, old.body, old.toc
+        )
+    assert [t.slug for t in again.site.tags] == [t.slug for t in first.site.tags]
+    assert again.warnings == first.warnings
+
+
+def test_check_plans_from_the_cache(tmp_path):
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    _site, files = plan(load_config(root), now=NOW)
+    expected = reference(root, tmp_path / "ref", NOW)
+    assert {k: (v.read_bytes() if isinstance(v, Path) else v) for k, v in files.items()} == expected
