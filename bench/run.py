@@ -688,7 +688,15 @@ def report_text(info: dict) -> str:
             "- page counts (post pages, home pages, tag pages, main-feed items) match across"
             " outputs and with the corpus"
         )
-    return "\n\n".join(x for x in (header, markdown_tables(info), notes, warnings) if x)
+    counts = ["### Page counts (compared: post, home and tag pages, main-feed items)", ""]
+    counts.append("| posts | output | " + " | ".join(COMPARED) + " | not compared |")
+    counts.append("|---:|---|" + "---:|" * len(COMPARED) + "---|")
+    for size, per_output in info.get("page_counts", {}).items():
+        for name, c in per_output.items():
+            extra = ", ".join(f"{k}: {v}" for k, v in c.get("extra", {}).items())
+            cells = " | ".join(str(c.get(k, "")) for k in COMPARED)
+            counts.append(f"| {int(size):,} | {name} | {cells} | {extra} |")
+    return "\n\n".join(x for x in (header, markdown_tables(info), "\n".join(counts), notes, warnings) if x)
 
 
 # --- main ----------------------------------------------------------------------------------
