@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -300,23 +301,37 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
 
 
 class Contents:
-    """Loads a cached post's html, toc and body when a page needs them."""
+    """Loads a cached post's html, toc and body when a page needs them.
+
+    The last few hundred are kept: the newest posts are in every feed (the site's and
+    their tags'), so their bodies are read many times in a row."""
+
+    RECENT = 256
 
     def __init__(self, config: Config, store: Store | None, memory: dict | None) -> None:
         self.config = config
         self.store = store
         self.memory = memory
+        self.recent: OrderedDict[str, dict] = OrderedDict()
 
     def __call__(self, post: Any, name: str) -> str:
         if name == "body":
             return self._reparse(post).body
-        found = None
-        if self.memory is not None:
-            entry = self.memory.get(post._key)
-            if entry is not None:
-                found = json.loads(entry[1])
-        if found is None and self.store is not None:
-            found = self.store.content(post._key)
+        key = post._key
+        found = self.recent.get(key)
+        if found is not None:
+            self.recent.move_to_end(key)
+        else:
+            if self.memory is not None:
+                entry = self.memory.get(key)
+                if entry is not None:
+                    found = json.loads(entry[1])
+            if found is None and self.store is not None:
+                found = self.store.content(key)
+            if found is not None:
+                self.recent[key] = found
+                if len(self.recent) > self.RECENT:
+                    self.recent.popitem(last=False)
         if found is not None and isinstance(found.get(name), str):
             return found[name]
         return getattr(self._reparse(post), name)
