@@ -222,7 +222,8 @@ class Session:
 
     def __init__(self) -> None:
         self.stat = StatCache()
-        self.records: dict[str, tuple[str, str]] = {}  # key -> (record, content), JSON
+        # key -> (record, (content, extra)), JSON
+        self.records: dict[str, tuple[str, tuple[str, str]]] = {}
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
         self.posts: dict[tuple[str, str], tuple[Post, list]] = {}  # (key, path) -> post
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
@@ -312,24 +313,25 @@ class Contents:
         self.config = config
         self.store = store
         self.memory = memory
-        self.recent: OrderedDict[str, dict] = OrderedDict()
+        self.recent: OrderedDict[tuple[str, bool], dict] = OrderedDict()
 
     def __call__(self, post: Any, name: str) -> str:
         if name == "body":
             return self._reparse(post).body
+        extra = name not in ("html", "toc")
         key = post._key
-        found = self.recent.get(key)
+        found = self.recent.get((key, extra))
         if found is not None:
-            self.recent.move_to_end(key)
+            self.recent.move_to_end((key, extra))
         else:
             if self.memory is not None:
                 entry = self.memory.get(key)
                 if entry is not None:
-                    found = json.loads(entry[1])
+                    found = json.loads(entry[1][1] if extra else entry[1][0])
             if found is None and self.store is not None:
-                found = self.store.content(key)
+                found = self.store.content(key, extra)
             if found is not None:
-                self.recent[key] = found
+                self.recent[(key, extra)] = found
                 if len(self.recent) > self.RECENT:
                     self.recent.popitem(last=False)
         if found is not None and isinstance(found.get(name), str):

@@ -36,7 +36,7 @@ from blogsite import __version__
 
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
-FORMAT = "blogsite-cache-3"
+FORMAT = "blogsite-cache-4"
 DEPENDENCIES = {
     "markdown": "markdown",
     "pygments": "pygments",
@@ -341,15 +341,18 @@ class Store:
             return {}
         return found
 
-    def content(self, key: str) -> dict | None:
-        """A record's content (html, toc, summary...), or None when missing or damaged."""
+    def content(self, key: str, extra: bool = False) -> dict | None:
+        """A record's content (html, toc), or with `extra` its summary and teaser; None
+        when missing or damaged."""
         conn = self._connection()
         if conn is None:
             return None
+        query = (
+            "SELECT extra, extra_sum FROM posts WHERE key = ?" if extra
+            else "SELECT content, content_sum FROM posts WHERE key = ?"
+        )
         try:
-            row = conn.execute(
-                "SELECT content, content_sum FROM posts WHERE key = ?", (key,)
-            ).fetchone()
+            row = conn.execute(query, (key,)).fetchone()
         except sqlite3.Error:
             self._fail()
             return None
@@ -361,20 +364,22 @@ class Store:
             return None
         return found if isinstance(found, dict) else None
 
-    def put_records(self, rows: list[tuple[str, str, str]]) -> None:
-        """Store (key, record JSON, content JSON) rows."""
+    def put_records(self, rows: list[tuple[str, str, tuple[str, str]]]) -> None:
+        """Store (key, record JSON, (content JSON, extra JSON)) rows."""
         conn = self._connection()
         if conn is None or not rows:
             return
         values = []
-        for key, meta, content in rows:
+        for key, meta, (content, extra) in rows:
             m = meta.encode("utf-8", "surrogatepass")
             c = content.encode("utf-8", "surrogatepass")
-            values.append((key, m, digest(m), c, digest(c)))
+            e = extra.encode("utf-8", "surrogatepass")
+            values.append((key, m, digest(m), c, digest(c), e, digest(e)))
         try:
             conn.executemany(
-                "INSERT OR REPLACE INTO posts (key, meta, meta_sum, content, content_sum)"
-                " VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO posts"
+                " (key, meta, meta_sum, content, content_sum, extra, extra_sum)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 values,
             )
         except sqlite3.Error:
@@ -445,7 +450,8 @@ def _prepare(conn: sqlite3.Connection, code: str) -> None:
         conn.execute("COMMIT")
     conn.execute(
         "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta BLOB NOT NULL,"
-        " meta_sum TEXT NOT NULL, content BLOB NOT NULL, content_sum TEXT NOT NULL)"
+        " meta_sum TEXT NOT NULL, content BLOB NOT NULL, content_sum TEXT NOT NULL,"
+        " extra BLOB NOT NULL, extra_sum TEXT NOT NULL)"
     )
     conn.execute(
         "CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL,"

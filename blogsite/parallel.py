@@ -48,10 +48,11 @@ def _fork_context():
 def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     """Parse one file into a cache record.
 
-    Returns (digest of the bytes parsed, record JSON or None, content JSON, problems, post):
+    Returns (digest of the bytes parsed, record JSON or None, contents, problems, post):
     the record (the small fields) is None when the file has errors (problems say which) or
-    when a field cannot be stored, in which case `post` is the parsed Post itself; the
-    content holds the fields read only to render pages (LAZY_FIELDS but the body).
+    when a field cannot be stored, in which case `post` is the parsed Post itself; contents
+    are two JSON objects of the fields read only to render pages (LAZY_FIELDS but the
+    body): html and toc, and the small ones (summary, teaser) that listings read.
     """
     from blogsite.deps import group_digests, post_fields
     from blogsite.post import LAZY_FIELDS, parse_post
@@ -77,14 +78,16 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     except TypeError:
         return file_digest, None, None, found, post
     groups = group_digests(fields)
-    content = {name: fields.pop(name) for name in LAZY_FIELDS if name != "body"}
+    content = {name: fields.pop(name) for name in ("html", "toc")}
+    extra = {name: fields.pop(name) for name in LAZY_FIELDS if name not in ("html", "toc", "body")}
     fields.pop("body")
     record = json.dumps(
         {"f": fields, "g": groups,
          "w": count_words(post.html), "p": found},
         ensure_ascii=False, sort_keys=True,
     )
-    return file_digest, record, json.dumps(content, ensure_ascii=False), found, None
+    content_json = json.dumps(content, ensure_ascii=False)
+    return file_digest, record, (content_json, json.dumps(extra, ensure_ascii=False)), found, None
 
 
 def _parse_chunk(jobs: list[tuple[str, str, str, str]]) -> list[tuple]:

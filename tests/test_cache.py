@@ -220,6 +220,7 @@ def test_damaged_entries_are_ignored(tmp_path):
     conn = sqlite3.connect(db)
     # Bodies, front matter and manifests altered behind their checksums.
     conn.execute("UPDATE posts SET content = CAST('{\"html\": \"<p>faux</p>\"}' AS BLOB)")
+    conn.execute("UPDATE posts SET extra = CAST('{\"teaser\": \"faux\"}' AS BLOB)")
     conn.execute("UPDATE posts SET meta = CAST('{\"f\": {}}' AS BLOB) WHERE rowid % 2 = 0")
     conn.execute("UPDATE blobs SET data = CAST('{}' AS BLOB)")
     conn.commit()
@@ -262,8 +263,10 @@ def test_well_checksummed_nonsense_is_ignored(tmp_path):
         meta = [b"not json", b'{"f": {}}', b"[1, 2]", b'{"f": {"title": 3}, "g": {}}'][n % 4]
         content = [b"{", b"[]", b'{"html": 5}', b'"x"'][n % 4]
         conn.execute(
-            "UPDATE posts SET meta = ?, meta_sum = ?, content = ?, content_sum = ? WHERE key = ?",
-            (meta, cache_module.digest(meta), content, cache_module.digest(content), key),
+            "UPDATE posts SET meta = ?, meta_sum = ?, content = ?, content_sum = ?,"
+            " extra = ?, extra_sum = ? WHERE key = ?",
+            (meta, cache_module.digest(meta), content, cache_module.digest(content),
+             content, cache_module.digest(content), key),
         )
     for (name,) in list(conn.execute("SELECT name FROM blobs")):
         data = b'{"format": 1, "input": 3, "files": []}' if name.startswith("manifest") else b"[]"
