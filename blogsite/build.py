@@ -802,21 +802,32 @@ class Builder:
         # that render (in parallel), not here.
         self.defer_keys = not known and self.use_cache
         keys: list[str | None] = [None] * len(outputs)
+        self.deps: list[list[int] | None] = [None] * len(outputs)
         todo: list[int] = []
         unchanged: dict[int, list] = {}
         stored: dict[int, list] = {}  # unchanged pages to take from the page store
         keyed: list[int] = []
+        graph = self._graph(site, renderer, inputs) if inputs is not None else None
+        self.graph = graph
+        reusable = self._reusable(manifest, graph) if graph is not None else None
         for i, out in enumerate(outputs):
             if out.source is not None:
                 d = inputs.files.get(str(out.source)) if inputs is not None else None
                 keys[i] = f"copy:{d}" if d else None
             elif out.key is not None and self.use_cache and not self.defer_keys:
-                keyed.append(i)
+                entry = known.get(out.path) if reusable is not None else None
+                if entry is not None and len(entry) == 5 and not (reusable & set(entry[4])):
+                    # Same site structure, and none of the posts this page shows changed:
+                    # its key is the one the last build computed.
+                    keys[i], self.deps[i] = entry[0], entry[4]
+                else:
+                    keyed.append(i)
         if keyed:
             from blogsite.parallel import call_many
 
-            for i, key in zip(keyed, call_many([outputs[i].key for i in keyed]), strict=True):
-                keys[i] = key
+            found = call_many([self._key_function(outputs[i], graph) for i in keyed])
+            for i, (key, deps) in zip(keyed, found, strict=True):
+                keys[i], self.deps[i] = key, deps
         for i, out in enumerate(outputs):
             key = keys[i]
             entry = known.get(out.path)
@@ -851,6 +862,9 @@ class Builder:
                 ),
                 default=None,
             )
+            for i, out in enumerate(outputs):
+                if self.deps[i] is not None and out.path in entries:
+                    entries[out.path] = [*entries[out.path][:4], self.deps[i]]
             data = {
                 "format": MANIFEST_FORMAT,
                 "input": inputs.digest,
@@ -859,6 +873,10 @@ class Builder:
                 "warnings": self.warning_sources,
                 "files": entries,
             }
+            if graph is not None:
+                data.update(
+                    structure=graph["structure"], paths=graph["paths"], idents=graph["idents"]
+                )
             self.store.begin()
             self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
             self.store.commit()
@@ -877,6 +895,58 @@ class Builder:
             site, out_dir, files, len(files), time.perf_counter() - started,
             rendered=self.rendered, changed=changed,
         )
+
+    # --- what each page was made from
+
+    def _graph(self, site: Site, renderer, inputs: Inputs) -> dict:
+        """The posts of the site (paths, identities), and a digest of its structure: all
+        but the bodies of posts. Two builds with the same structure differ only in bodies,
+        and a page's key can only change if it shows a post whose body changed."""
+        from blogsite.deps import plain_groups
+
+        items = [*site.all_posts, *site.pages]
+        paths = [p.__dict__.get("_path") or str(p.source) for p in items]
+        idents = []
+        parts = [inputs.settings, *inputs.others]
+        for p, path in zip(items, paths, strict=True):
+            groups = plain_groups(p)
+            ident = p.__dict__.get("_key") or "".join(groups[g] for g in GROUPS)
+            idents.append(ident)
+            # Pages whole (they are in every page's globals); posts but their bodies.
+            shown = ident if p.is_page else groups["meta"]
+            parts.append(f"{path}\0{shown}\0{p.url}\0{site.is_published(p)}")
+        return {
+            "structure": digest("\n".join(parts).encode("utf-8", "surrogateescape")),
+            "paths": paths,
+            "idents": idents,
+            "index": {id(p): i for i, p in enumerate(items)},
+            "fingerprints": renderer.fingerprints,
+        }
+
+    def _reusable(self, manifest: dict | None, graph: dict) -> set[int] | None:
+        """None if keys must all be computed; else the indices of the posts that changed."""
+        if manifest is None or manifest.get("structure") != graph["structure"]:
+            return None
+        if manifest.get("paths") != graph["paths"]:
+            return None
+        old = manifest.get("idents")
+        if not isinstance(old, list) or len(old) != len(graph["idents"]):
+            return None
+        return {i for i, (a, b) in enumerate(zip(old, graph["idents"], strict=True)) if a != b}
+
+    @staticmethod
+    def _key_function(out: Output, graph: dict | None) -> Callable[[], tuple]:
+        def key() -> tuple[str | None, list[int] | None]:
+            if graph is None:
+                return out.key(), None  # type: ignore[misc]
+            fingerprints = graph["fingerprints"]
+            fingerprints.last_deps = set()
+            found = out.key()  # type: ignore[misc]
+            index = graph["index"]
+            deps = sorted(index[d] for d in fingerprints.last_deps if d in index)
+            return found, deps if found is not None else None
+
+        return key
 
     def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old):
         """Render what changed in memory, then replace changed files one by one."""
@@ -992,12 +1062,18 @@ class Builder:
                 d = digest(data)
                 if pages is not None:
                     pages.keep(d, target)
-                key = out.key() if defer_keys and out.key is not None else keys[positions[j]]
-                return key, d, st.st_size, st.st_mtime_ns
+                if defer_keys and out.key is not None:
+                    key, deps = key_functions[positions[j]]()
+                else:
+                    key, deps = keys[positions[j]], None
+                return key, deps, d, st.st_size, st.st_mtime_ns
 
-            for j, (key, d, size, mtime) in enumerate(self._render(renders, sink)):
+            key_functions = {i: self._key_function(outputs[i], self.graph) for i in positions}
+            for j, (key, deps, d, size, mtime) in enumerate(self._render(renders, sink)):
                 i = positions[j]
                 entries[outputs[i].path] = [key, d, size, mtime]
+                if deps is not None:
+                    self.deps[i] = deps
 
             produced = {out.path for out in outputs}
             if old:  # keep the files the previous build did not write (not ours to delete)
@@ -1075,12 +1151,22 @@ def _manifest(data: object) -> dict | None:
             return None
     for entry in files.values():
         if not (
-            isinstance(entry, list) and len(entry) == 4
+            isinstance(entry, list) and len(entry) in (4, 5)
             and (entry[0] is None or isinstance(entry[0], str))
             and isinstance(entry[1], str) and len(entry[1]) > 2 and entry[1].isalnum()
             and type(entry[2]) is int and type(entry[3]) is int
+            and (len(entry) == 4 or (
+                isinstance(entry[4], list) and all(type(i) is int for i in entry[4])
+            ))
         ):
             return None
+    paths, idents = data.get("paths"), data.get("idents")
+    if paths is not None and not (
+        isinstance(paths, list) and isinstance(idents, list) and len(paths) == len(idents)
+        and all(isinstance(p, str) for p in paths) and all(isinstance(i, str) for i in idents)
+        and isinstance(data.get("structure"), str)
+    ):
+        return None
     return data
 
 

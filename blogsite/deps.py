@@ -217,6 +217,11 @@ class Fingerprints:
         self._keep: list[Any] = []  # keeps memoized objects alive, so ids stay unique
         self._views: dict[frozenset[str], tuple] = {}
         self._published: dict[int, bytes] = {}
+        # Which posts each key was made from (ids): a later build whose site has the same
+        # structure recomputes only the keys of pages showing a post that changed.
+        self._deps: dict[tuple, frozenset[int]] = {}
+        self._stack: list[set[int]] = []
+        self.last_deps: set[int] = set()
 
     def _view(self, attrs: frozenset[str]) -> tuple:
         """What of a post, a tag, a month or a year templates reading `attrs` may show:
@@ -232,13 +237,26 @@ class Fingerprints:
         return view
 
     def key(self, *parts: Any, attrs: frozenset[str] = ALL) -> str | None:
+        """The key of `parts`; `last_deps` then holds the ids of the posts in them."""
         out: list[bytes] = []
+        self._stack.append(set())
         try:
             for part in parts:
                 self._add(part, attrs, out)
         except Unkeyable:
             return None
+        finally:
+            self.last_deps = self._stack.pop()
         return hashlib.blake2b(b"\x1f".join(out), digest_size=16).hexdigest()
+
+    def _remember(self, memo: tuple, deps: set[int]) -> None:
+        self._deps[memo] = frozenset(deps)
+        if self._stack:
+            self._stack[-1].update(deps)
+
+    def _recall(self, memo: tuple) -> None:
+        if self._stack:
+            self._stack[-1].update(self._deps[memo])
 
     def digest(self, *parts: Any, attrs: frozenset[str] = ALL) -> bytes | None:
         """Like key(), as bytes to embed in other keys."""
@@ -273,10 +291,17 @@ class Fingerprints:
                 found = self._memo.get(memo)
                 if found is None:
                     inner: list[bytes] = []
-                    for item in value:
-                        self._add(item, attrs, inner)
+                    self._stack.append(set())
+                    try:
+                        for item in value:
+                            self._add(item, attrs, inner)
+                    finally:
+                        deps = self._stack.pop()
                     found = self._memo[memo] = b"[" + _digest(b"\x1e".join(inner))
+                    self._remember(memo, deps)
                     self._keep.append(value)
+                else:
+                    self._recall(memo)
                 out.append(found)
             else:
                 out.append(b"[")
@@ -308,17 +333,26 @@ class Fingerprints:
             _groups, with_posts, with_months = view
             inner = [type(value).__qualname__.encode()]
             names = [f.name for f in dataclasses.fields(value)]
-            for name in names:
-                if (name == "posts" and not with_posts) or (name == "months" and not with_months):
-                    continue  # a tag's or a month's posts, when the templates never read them
-                inner.append(name.encode())
-                self._add(getattr(value, name), attrs, inner)
-            if with_posts and "posts" not in names:
-                posts = getattr(value, "posts", None)  # e.g. Year.posts, a property
-                if posts is not None:
-                    self._add(tuple(posts), attrs, inner)
+            self._stack.append(set())
+            try:
+                for name in names:
+                    if (name == "posts" and not with_posts) or (
+                        name == "months" and not with_months
+                    ):
+                        continue  # a tag's or a month's posts, when templates never read them
+                    inner.append(name.encode())
+                    self._add(getattr(value, name), attrs, inner)
+                if with_posts and "posts" not in names:
+                    posts = getattr(value, "posts", None)  # e.g. Year.posts, a property
+                    if posts is not None:
+                        self._add(tuple(posts), attrs, inner)
+            finally:
+                deps = self._stack.pop()
             found = self._memo[memo] = b"o" + _digest(b"\x1e".join(inner))
+            self._remember(memo, deps)
             self._keep.append(value)
+        else:
+            self._recall(memo)
         return found
 
     def _post(self, post: Post, attrs: frozenset[str], groups: tuple | None = None) -> bytes:
@@ -331,6 +365,8 @@ class Fingerprints:
             view = (groups, view[1])
         memo = (id(post), view)
         found = self._memo.get(memo)
+        if self._stack:
+            self._stack[-1].add(id(post))
         if found is None:
             digests = self.groups_of(post)
             common = self._published.get(id(post))
@@ -352,8 +388,9 @@ class Fingerprints:
     ) -> str | None:
         """key(base, (Whole(post), tags, newer, older, links, words)), minus the generic
         walk: the 10,000 post pages of a large site are most of the keys."""
-        parts = [base, self._post(post, attrs, GROUPS)]
+        self._stack.append(set())
         try:
+            parts = [base, self._post(post, attrs, GROUPS)]
             parts.extend(self._object(t, attrs) for t in tags)
             parts.append(self._post(newer, attrs) if newer is not None else b"-")
             parts.append(self._post(older, attrs) if older is not None else b"-")
@@ -361,6 +398,8 @@ class Fingerprints:
                 self._add(links, attrs, parts)
         except Unkeyable:
             return None
+        finally:
+            self.last_deps = self._stack.pop()
         parts.append(str(words).encode())
         return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 

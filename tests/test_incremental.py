@@ -173,12 +173,16 @@ def edit(root: Path, op: tuple, state: dict) -> None:
 
             source = (builtin_theme_dir() / name).read_text()
             if name == "macros.html":
-                # A theme that shows whole bodies in listings: their keys must include bodies.
+                # A theme that shows whole bodies and summaries in listings (home, tags,
+                # archives): their keys must include them.
                 source = source.replace(
                     "{% endmacro %}\n\n{% macro post_list",
                     "<div class='full'>{{ post.html|safe }}</div>{% endmacro %}\n\n"
                     "{% macro post_list",
                     1,
+                ).replace(
+                    "{{ status(post) }}</li>",
+                    "{{ status(post) }} {{ post.teaser }} {{ post.toc|safe }}</li>",
                 )
             target.write_text(source.replace("</body>", f"<!-- edit {m} --></body>"))
     elif kind == "static":
@@ -279,10 +283,16 @@ def check_sequence(root: Path, ops: list[tuple], version: Version, with_serve: b
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(ops=st.lists(OPS, min_size=1, max_size=7), parallel_too=st.booleans())
-def test_incremental_builds_equal_cold_builds(tmp_path_factory, monkeypatch, ops, parallel_too):
+@given(
+    ops=st.lists(OPS, min_size=1, max_size=7), parallel_too=st.booleans(), rich=st.booleans()
+)
+def test_incremental_builds_equal_cold_builds(
+    tmp_path_factory, monkeypatch, ops, parallel_too, rich
+):
     root = tmp_path_factory.mktemp("site") / "site"
     make_fixture(root)
+    if rich:  # start with a theme that shows bodies, summaries and contents everywhere
+        edit(root, ("template", 0, 4), {"added": 0})
     with monkeypatch.context() as mp:
         if parallel_too:  # force worker processes even for a handful of posts and pages
             mp.setattr(parallel, "PARSE_MIN", 1)
