@@ -45,7 +45,7 @@ from blogsite.cache import (
     tree_files,
 )
 from blogsite.config import Config
-from blogsite.deps import GROUPS
+from blogsite.deps import GROUP_BITS, GROUPS
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import LAZY_FIELDS, Post, with_url
 from blogsite.site import (
@@ -816,7 +816,7 @@ class Builder:
                 keys[i] = f"copy:{d}" if d else None
             elif out.key is not None and self.use_cache and not self.defer_keys:
                 entry = known.get(out.path) if reusable is not None else None
-                if entry is not None and len(entry) == 5 and not (reusable & set(entry[4])):
+                if entry is not None and len(entry) == 5 and not _affected(entry[4], reusable):
                     # Same site structure, and none of the posts this page shows changed:
                     # its key is the one the last build computed.
                     keys[i], self.deps[i] = entry[0], entry[4]
@@ -910,7 +910,7 @@ class Builder:
         parts = [inputs.settings, *inputs.others]
         for p, path in zip(items, paths, strict=True):
             groups = plain_groups(p)
-            ident = p.__dict__.get("_key") or "".join(groups[g] for g in GROUPS)
+            ident = ",".join(groups[g] for g in GROUPS)  # what a post is, field group by group
             idents.append(ident)
             # Pages whole (they are in every page's globals); posts but their bodies.
             shown = ident if p.is_page else groups["meta"]
@@ -923,8 +923,9 @@ class Builder:
             "fingerprints": renderer.fingerprints,
         }
 
-    def _reusable(self, manifest: dict | None, graph: dict) -> set[int] | None:
-        """None if keys must all be computed; else the indices of the posts that changed."""
+    def _reusable(self, manifest: dict | None, graph: dict) -> dict[int, int] | None:
+        """None if keys must all be computed; else the posts that changed (their index)
+        with the groups of fields that changed (GROUP_BITS)."""
         if manifest is None or manifest.get("structure") != graph["structure"]:
             return None
         if manifest.get("paths") != graph["paths"]:
@@ -932,7 +933,16 @@ class Builder:
         old = manifest.get("idents")
         if not isinstance(old, list) or len(old) != len(graph["idents"]):
             return None
-        return {i for i, (a, b) in enumerate(zip(old, graph["idents"], strict=True)) if a != b}
+        changed: dict[int, int] = {}
+        for i, (a, b) in enumerate(zip(old, graph["idents"], strict=True)):
+            if a != b:
+                before, after = a.split(","), b.split(",")
+                if len(before) != len(GROUPS):
+                    return None
+                changed[i] = sum(
+                    GROUP_BITS[g] for g, x, y in zip(GROUPS, before, after, strict=True) if x != y
+                )
+        return changed
 
     @staticmethod
     def _key_function(out: Output, graph: dict | None) -> Callable[[], tuple]:
@@ -940,10 +950,13 @@ class Builder:
             if graph is None:
                 return out.key(), None  # type: ignore[misc]
             fingerprints = graph["fingerprints"]
-            fingerprints.last_deps = set()
+            fingerprints.last_deps = {}
             found = out.key()  # type: ignore[misc]
             index = graph["index"]
-            deps = sorted(index[d] for d in fingerprints.last_deps if d in index)
+            # Each post (its index) with the groups of its fields the key covers, in one int.
+            deps = sorted(
+                index[d] * 64 + bits for d, bits in fingerprints.last_deps.items() if d in index
+            )
             return found, deps if found is not None else None
 
         return key
@@ -1098,6 +1111,17 @@ class Builder:
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
         return entries, changed
+
+
+def _affected(deps: list[int], changed: dict[int, int] | None) -> bool:
+    """Whether a page keyed from `deps` (post index * 64 + groups) shows a change."""
+    if not changed:
+        return False
+    for dep in deps:
+        bits = changed.get(dep >> 6)
+        if bits is not None and bits & dep:
+            return True
+    return False
 
 
 def _parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:

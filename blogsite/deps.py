@@ -194,6 +194,17 @@ def template_attrs(
     return (ALL if dynamic else frozenset(attrs)), tuple(sorted(seen))
 
 
+GROUP_BITS = {g: 1 << i for i, g in enumerate(GROUPS)}
+_BITS: dict[tuple[str, ...], int] = {}
+
+
+def _bits(groups: tuple[str, ...]) -> int:
+    found = _BITS.get(groups)
+    if found is None:
+        found = _BITS[groups] = sum(GROUP_BITS[g] for g in groups)
+    return found
+
+
 class Whole:
     """A value to fingerprint with everything it holds, whatever the templates read."""
 
@@ -219,9 +230,10 @@ class Fingerprints:
         self._published: dict[int, bytes] = {}
         # Which posts each key was made from (ids): a later build whose site has the same
         # structure recomputes only the keys of pages showing a post that changed.
-        self._deps: dict[tuple, frozenset[int]] = {}
-        self._stack: list[set[int]] = []
-        self.last_deps: set[int] = set()
+        # (Each post id with the groups of its fields the key covers, as a bit mask.)
+        self._deps: dict[tuple, dict[int, int]] = {}
+        self._stack: list[dict[int, int]] = []
+        self.last_deps: dict[int, int] = {}
 
     def _view(self, attrs: frozenset[str]) -> tuple:
         """What of a post, a tag, a month or a year templates reading `attrs` may show:
@@ -237,9 +249,10 @@ class Fingerprints:
         return view
 
     def key(self, *parts: Any, attrs: frozenset[str] = ALL) -> str | None:
-        """The key of `parts`; `last_deps` then holds the ids of the posts in them."""
+        """The key of `parts`; `last_deps` then maps the ids of the posts in them to the
+        groups of their fields the key covers (GROUP_BITS)."""
         out: list[bytes] = []
-        self._stack.append(set())
+        self._stack.append({})
         try:
             for part in parts:
                 self._add(part, attrs, out)
@@ -249,14 +262,15 @@ class Fingerprints:
             self.last_deps = self._stack.pop()
         return hashlib.blake2b(b"\x1f".join(out), digest_size=16).hexdigest()
 
-    def _remember(self, memo: tuple, deps: set[int]) -> None:
-        self._deps[memo] = frozenset(deps)
-        if self._stack:
-            self._stack[-1].update(deps)
+    def _remember(self, memo: tuple, deps: dict[int, int]) -> None:
+        self._deps[memo] = deps
+        self._recall(memo)
 
     def _recall(self, memo: tuple) -> None:
         if self._stack:
-            self._stack[-1].update(self._deps[memo])
+            top = self._stack[-1]
+            for post, bits in self._deps[memo].items():
+                top[post] = top.get(post, 0) | bits
 
     def digest(self, *parts: Any, attrs: frozenset[str] = ALL) -> bytes | None:
         """Like key(), as bytes to embed in other keys."""
@@ -291,7 +305,7 @@ class Fingerprints:
                 found = self._memo.get(memo)
                 if found is None:
                     inner: list[bytes] = []
-                    self._stack.append(set())
+                    self._stack.append({})
                     try:
                         for item in value:
                             self._add(item, attrs, inner)
@@ -333,7 +347,7 @@ class Fingerprints:
             _groups, with_posts, with_months = view
             inner = [type(value).__qualname__.encode()]
             names = [f.name for f in dataclasses.fields(value)]
-            self._stack.append(set())
+            self._stack.append({})
             try:
                 for name in names:
                     if (name == "posts" and not with_posts) or (
@@ -366,7 +380,8 @@ class Fingerprints:
         memo = (id(post), view)
         found = self._memo.get(memo)
         if self._stack:
-            self._stack[-1].add(id(post))
+            top = self._stack[-1]
+            top[id(post)] = top.get(id(post), 0) | _bits(view[0])
         if found is None:
             digests = self.groups_of(post)
             common = self._published.get(id(post))
@@ -388,7 +403,7 @@ class Fingerprints:
     ) -> str | None:
         """key(base, (Whole(post), tags, newer, older, links, words)), minus the generic
         walk: the 10,000 post pages of a large site are most of the keys."""
-        self._stack.append(set())
+        self._stack.append({})
         try:
             parts = [base, self._post(post, attrs, GROUPS)]
             parts.extend(self._object(t, attrs) for t in tags)
