@@ -45,7 +45,7 @@ from blogsite.cache import (
     tree_files,
 )
 from blogsite.config import Config
-from blogsite.deps import GROUP_BITS, GROUPS
+from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import LAZY_FIELDS, Post, with_url
 from blogsite.site import (
@@ -849,19 +849,13 @@ class Builder:
         else:
             todo = sorted(todo + list(stored))
             entries, changed = self._write_in_place(out_dir, outputs, keys, todo, unchanged, old)
-        if self.pages is not None and changed:
+        if self.pages is not None and (staged or changed > 50):
+            # Small edits leave a few stale pages behind; the next large build clears them.
             self.pages.prune({entry[1] for entry in entries.values()})
 
         self._lap("render+write")
         if self.store is not None and inputs is not None:
-            horizon = min(
-                (
-                    p.date.timestamp()
-                    for p in site.all_posts
-                    if p.date is not None and not p.draft and p.date > self.now
-                ),
-                default=None,
-            )
+            horizon = _horizon(site, self.now)
             for i, out in enumerate(outputs):
                 if self.deps[i] is not None and out.path in entries:
                     entries[out.path] = [*entries[out.path][:4], self.deps[i]]
@@ -902,15 +896,16 @@ class Builder:
         """The posts of the site (paths, identities), and a digest of its structure: all
         but the bodies of posts. Two builds with the same structure differ only in bodies,
         and a page's key can only change if it shows a post whose body changed."""
-        from blogsite.deps import plain_groups
-
         items = [*site.all_posts, *site.pages]
         paths = [p.__dict__.get("_path") or str(p.source) for p in items]
         idents = []
         parts = [inputs.settings, *inputs.others]
         for p, path in zip(items, paths, strict=True):
             groups = plain_groups(p)
-            ident = ",".join(groups[g] for g in GROUPS)  # what a post is, field group by group
+            # What a post is: its cache record (whose field groups the store keeps), or for
+            # a post that could not be stored, its field groups themselves.
+            key = p.__dict__.get("_key")
+            ident = key if key else "u:" + ",".join(groups[g] for g in GROUPS)
             idents.append(ident)
             # Pages whole (they are in every page's globals); posts but their bodies.
             shown = ident if p.is_page else groups["meta"]
@@ -920,6 +915,7 @@ class Builder:
             "paths": paths,
             "idents": idents,
             "index": {id(p): i for i, p in enumerate(items)},
+            "items": items,
             "fingerprints": renderer.fingerprints,
         }
 
@@ -933,16 +929,24 @@ class Builder:
         old = manifest.get("idents")
         if not isinstance(old, list) or len(old) != len(graph["idents"]):
             return None
-        changed: dict[int, int] = {}
-        for i, (a, b) in enumerate(zip(old, graph["idents"], strict=True)):
-            if a != b:
-                before, after = a.split(","), b.split(",")
-                if len(before) != len(GROUPS):
-                    return None
-                changed[i] = sum(
-                    GROUP_BITS[g] for g, x, y in zip(GROUPS, before, after, strict=True) if x != y
-                )
-        return changed
+        changed = {
+            i: (a, b) for i, (a, b) in enumerate(zip(old, graph["idents"], strict=True)) if a != b
+        }
+        if not changed:
+            return {}
+        # Which field groups changed: the old post's are in its record, still in the store.
+        stored = _parse_records(
+            self.store.records([a for a, _b in changed.values()]) if self.store else {}
+        )
+        bits: dict[int, int] = {}
+        for i, (a, _b) in changed.items():
+            before = _groups_of(a, stored)
+            after = plain_groups(graph["items"][i])
+            if before is None:
+                bits[i] = sum(GROUP_BITS.values())  # unknown: every group changed
+            else:
+                bits[i] = sum(GROUP_BITS[g] for g in GROUPS if before.get(g) != after.get(g))
+        return bits
 
     @staticmethod
     def _key_function(out: Output, graph: dict | None) -> Callable[[], tuple]:
@@ -1111,6 +1115,32 @@ class Builder:
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
         return entries, changed
+
+
+def _horizon(site: Site, now: datetime) -> float | None:
+    """When the next scheduled post goes live (a timestamp), or None: until then, a build
+    with the same inputs gives the same site."""
+    moment = now.timestamp()
+    found: float | None = None
+    for post in site.all_posts:  # newest first: the scheduled ones lead
+        if post.date is None:
+            if post.draft:
+                continue
+            break  # undated posts sort at `now`: what follows is in the past
+        when = post.date.timestamp()
+        if when <= moment:
+            break
+        if not post.draft:
+            found = when if found is None else min(found, when)
+    return found
+
+
+def _groups_of(ident: str, stored: dict[str, dict]) -> dict | None:
+    if ident.startswith("u:"):
+        values = ident[2:].split(",")
+        return dict(zip(GROUPS, values, strict=True)) if len(values) == len(GROUPS) else None
+    record = stored.get(ident)
+    return record["g"] if record is not None else None
 
 
 def _affected(deps: list[int], changed: dict[int, int] | None) -> bool:
