@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from blogsite.cache import (
     CACHE_DIR,
@@ -498,6 +499,7 @@ class Builder:
 
         contents = Contents(config, self.store, memory)
         make_url = url_maker(config)
+        zones: dict[str, ZoneInfo] = {}
         session_posts = self.session.posts if self.session is not None else {}
         new_posts: dict[tuple[str, str], tuple[Post, list]] = {}
 
@@ -533,6 +535,15 @@ class Builder:
                         items = value.get("tuple")
                         if items is not None and all(type(v) is str for v in items):
                             fields[name] = tuple(items)
+                        elif "zone" in value and len(value) == 3:  # most dates: inline
+                            zone = zones.get(value["zone"])
+                            if zone is None:
+                                zone = zones[value["zone"]] = ZoneInfo(value["zone"])
+                            fields[name] = datetime.fromisoformat(value["dt"]).replace(
+                                tzinfo=zone, fold=value["fold"]
+                            )
+                        elif value == {"dict": {}}:
+                            fields[name] = {}
                         else:
                             fields[name] = decode_value(value)
                     elif type(value) is list:
@@ -1169,16 +1180,16 @@ def _parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
             except ValueError:
                 values.append(None)
     good = {}
+    groups = set(GROUPS)
     for key, record in zip(records, values, strict=True):
+        if type(record) is not dict:
+            continue
+        f, g, w, p = record.get("f"), record.get("g"), record.get("w"), record.get("p")
         if (
-            isinstance(record, dict)
-            and isinstance(record.get("f"), dict)
-            and isinstance(record.get("g"), dict)
-            and all(isinstance(record["g"].get(g), str) for g in GROUPS)
-            and isinstance(record.get("w"), int)
-            and isinstance(record.get("p"), list)
-            and all(isinstance(p, list) and len(p) == 4 for p in record["p"])
-            and _EAGER_FIELDS <= record["f"].keys()
+            type(f) is dict and type(g) is dict and type(w) is int and type(p) is list
+            and g.keys() == groups and all(type(v) is str for v in g.values())
+            and (not p or all(type(x) is list and len(x) == 4 for x in p))
+            and _EAGER_FIELDS <= f.keys()
         ):
             good[key] = record
     return good
