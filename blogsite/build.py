@@ -64,7 +64,7 @@ from blogsite.site import (
 if TYPE_CHECKING:
     from blogsite.render import Output
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
 # The fields a stored record must hold (the others are read when pages need them).
 _EAGER_FIELDS = {
     f.name for f in dataclasses.fields(Post)
@@ -780,6 +780,7 @@ class Builder:
         # Named relative to the site when inside it: a clone elsewhere (CI) finds it too.
         where = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved
         name = f"manifest:{where}"
+        self.where = where
         inputs = self._scan(extra=name) if self.use_cache else None
         manifest = _manifest(self.store.json_blob(name)) if self.store is not None else None
 
@@ -820,17 +821,22 @@ class Builder:
         keyed: list[int] = []
         graph = self._graph(site, renderer, inputs) if inputs is not None else None
         self.graph = graph
-        reusable = self._reusable(manifest, graph) if graph is not None else None
+        old_graph = None
+        if graph is not None and known and self.store is not None:
+            old_graph = _graph_data(self.store.json_blob(f"graph:{where}"))
+        reusable = self._reusable(old_graph, graph) if graph is not None else None
+        old_deps = old_graph["deps"] if old_graph is not None else {}
         for i, out in enumerate(outputs):
             if out.source is not None:
                 d = inputs.files.get(str(out.source)) if inputs is not None else None
                 keys[i] = f"copy:{d}" if d else None
             elif out.key is not None and self.use_cache and not self.defer_keys:
                 entry = known.get(out.path) if reusable is not None else None
-                if entry is not None and len(entry) == 5 and not _affected(entry[4], reusable):
+                deps = old_deps.get(out.path) if entry is not None else None
+                if deps is not None and not _affected(deps, reusable):
                     # Same site structure, and none of the posts this page shows changed:
                     # its key is the one the last build computed.
-                    keys[i], self.deps[i] = entry[0], entry[4]
+                    keys[i], self.deps[i] = entry[0], deps  # type: ignore[index]
                 else:
                     keyed.append(i)
         if keyed:
@@ -867,9 +873,6 @@ class Builder:
         self._lap("render+write")
         if self.store is not None and inputs is not None:
             horizon = _horizon(site, self.now)
-            for i, out in enumerate(outputs):
-                if self.deps[i] is not None and out.path in entries:
-                    entries[out.path] = [*entries[out.path][:4], self.deps[i]]
             data = {
                 "format": MANIFEST_FORMAT,
                 "input": inputs.digest,
@@ -878,12 +881,28 @@ class Builder:
                 "warnings": self.warning_sources,
                 "files": entries,
             }
-            if graph is not None:
-                data.update(
-                    structure=graph["structure"], paths=graph["paths"], idents=graph["idents"]
-                )
             self.store.begin()
             self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
+            if graph is not None:
+                # What each page was keyed from: read by the next build that is not a
+                # no-change build, kept apart so that those stay quick.
+                deps = {
+                    out.path: self.deps[i]
+                    for i, out in enumerate(outputs)
+                    if self.deps[i] is not None and out.path in entries
+                }
+                self.store.put_blob(
+                    f"graph:{where}",
+                    json.dumps(
+                        {
+                            "structure": graph["structure"],
+                            "paths": graph["paths"],
+                            "idents": graph["idents"],
+                            "deps": deps,
+                        },
+                        separators=(",", ":"),
+                    ).encode(),
+                )
             self.store.commit()
         self._save()
         self._lap("save")
@@ -1216,20 +1235,28 @@ def _manifest(data: object) -> dict | None:
             return None
     for entry in files.values():
         if not (
-            isinstance(entry, list) and len(entry) in (4, 5)
-            and (entry[0] is None or isinstance(entry[0], str))
-            and isinstance(entry[1], str) and len(entry[1]) > 2 and entry[1].isalnum()
+            type(entry) is list and len(entry) == 4
+            and (entry[0] is None or type(entry[0]) is str)
+            and type(entry[1]) is str and len(entry[1]) > 2 and entry[1].isalnum()
             and type(entry[2]) is int and type(entry[3]) is int
-            and (len(entry) == 4 or (
-                isinstance(entry[4], list) and all(type(i) is int for i in entry[4])
-            ))
         ):
             return None
-    paths, idents = data.get("paths"), data.get("idents")
-    if paths is not None and not (
+    return data
+
+
+def _graph_data(data: object) -> dict | None:
+    """The last build's record of what each page was keyed from, if well formed."""
+    if not isinstance(data, dict):
+        return None
+    paths, idents, deps = data.get("paths"), data.get("idents"), data.get("deps")
+    if not (
         isinstance(paths, list) and isinstance(idents, list) and len(paths) == len(idents)
-        and all(isinstance(p, str) for p in paths) and all(isinstance(i, str) for i in idents)
-        and isinstance(data.get("structure"), str)
+        and all(type(p) is str for p in paths) and all(type(i) is str for i in idents)
+        and isinstance(data.get("structure"), str) and isinstance(deps, dict)
+        and all(
+            type(v) is list and all(type(i) is int and 0 <= i < len(paths) * 64 for i in v)
+            for v in deps.values()
+        )
     ):
         return None
     return data
