@@ -269,12 +269,8 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
     file_digest = stat.deferred_digest if defer else stat.file_digest
 
     def sources(folder: str) -> list[tuple[str, str, str | None]]:
-        base = str(root / folder)
-        found = []
-        for rel in source_names(root / folder):
-            path = os.path.join(base, rel)
-            found.append((rel, path, file_digest(path)))
-        return found
+        base = os.path.join(str(root / folder), "")  # with its separator: paths by concatenation
+        return [(rel, base + rel, file_digest(base + rel)) for rel in source_names(root / folder)]
 
     posts = sources(POSTS_DIR)
     pages = sources(PAGES_DIR)
@@ -285,9 +281,9 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
         ("static", root / STATIC_DIR),
     ):
         parts.append(label)
-        base = str(folder)
+        base = os.path.join(str(folder), "")
         for rel in tree_files(folder):
-            path = os.path.join(base, rel)
+            path = base + rel
             d = stat.file_digest(path)
             files[path] = d
             parts.append(f"{rel}\0{d}")
@@ -1271,10 +1267,11 @@ def _same_stat(path: Path, entry: list) -> bool:
 
 
 def _intact(out_dir: Path, manifest: dict) -> bool:
-    base = str(out_dir)
+    base = os.path.join(str(out_dir), "")
+    stat = os.stat
     for rel, entry in manifest["files"].items():
         try:
-            st = os.stat(os.path.join(base, rel))
+            st = stat(base + rel)
         except OSError:
             return False
         if st.st_size != entry[2] or st.st_mtime_ns != entry[3]:
