@@ -819,7 +819,9 @@ class Builder:
         self.graph = graph
         old_graph = None
         if graph is not None and known and self.store is not None:
-            old_graph = _graph_data(self.store.json_blob(f"graph:{where}"))
+            old_graph = _graph_data(
+                self.store.json_blob(f"graph:{where}"), self.store.json_blob(f"idents:{where}")
+            )
         reusable = self._reusable(old_graph, graph) if graph is not None else None
         old_deps = old_graph["deps"] if old_graph is not None else {}
         for i, out in enumerate(outputs):
@@ -881,21 +883,26 @@ class Builder:
             self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
             if graph is not None:
                 # What each page was keyed from: read by the next build that is not a
-                # no-change build, kept apart so that those stay quick.
+                # no-change build, kept apart so that those stay quick, and written again
+                # only when it changed (with the same structure, it rarely does).
                 deps = {
                     out.path: self.deps[i]
                     for i, out in enumerate(outputs)
                     if self.deps[i] is not None and out.path in entries
                 }
+                if reusable is None or deps != old_deps:
+                    self.store.put_blob(
+                        f"graph:{where}",
+                        json.dumps(
+                            {"structure": graph["structure"], "paths": graph["paths"],
+                             "deps": deps},
+                            separators=(",", ":"),
+                        ).encode(),
+                    )
                 self.store.put_blob(
-                    f"graph:{where}",
+                    f"idents:{where}",
                     json.dumps(
-                        {
-                            "structure": graph["structure"],
-                            "paths": graph["paths"],
-                            "idents": graph["idents"],
-                            "deps": deps,
-                        },
+                        {"structure": graph["structure"], "idents": graph["idents"]},
                         separators=(",", ":"),
                     ).encode(),
                 )
@@ -1240,22 +1247,25 @@ def _manifest(data: object) -> dict | None:
     return data
 
 
-def _graph_data(data: object) -> dict | None:
+def _graph_data(data: object, more: object) -> dict | None:
     """The last build's record of what each page was keyed from, if well formed."""
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(more, dict):
         return None
-    paths, idents, deps = data.get("paths"), data.get("idents"), data.get("deps")
+    if more.get("structure") != data.get("structure"):
+        return None
+    paths, idents, deps = data.get("paths"), more.get("idents"), data.get("deps")
     if not (
         isinstance(paths, list) and isinstance(idents, list) and len(paths) == len(idents)
         and all(type(p) is str for p in paths) and all(type(i) is str for i in idents)
         and isinstance(data.get("structure"), str) and isinstance(deps, dict)
+        and all(type(k) is str for k in deps)
         and all(
             type(v) is list and all(type(i) is int and 0 <= i < len(paths) * 64 for i in v)
             for v in deps.values()
         )
     ):
         return None
-    return data
+    return {**data, "idents": idents}
 
 
 def _same_stat(path: Path, entry: list) -> bool:
