@@ -184,8 +184,14 @@ class StatCache:
         return cls(entries=entries, started_ns=started_ns)
 
 
-def tree_files(folder: Path) -> list[str]:
-    """Every non-hidden file under folder, as sorted "/"-separated relative paths."""
+def tree_files(
+    folder: Path, suffixes: tuple[str, ...] | None = None, follow_dir_links: bool = True
+) -> list[str]:
+    """Every non-hidden file under folder (ending with one of `suffixes`, case-insensitive, if
+    given), as "/"-separated relative paths in the order of sorted Path objects.
+
+    os.scandir and string paths, no pathlib: that is most of the cost of listing 10,000 posts.
+    """
     found: list[str] = []
     stack = [("", str(folder))]
     while stack:
@@ -197,11 +203,11 @@ def tree_files(folder: Path) -> list[str]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            if entry.is_dir():
+            if entry.is_dir() and (follow_dir_links or not entry.is_symlink()):
                 stack.append((prefix + entry.name + "/", entry.path))
-            elif entry.is_file():
+            elif (suffixes is None or entry.name.lower().endswith(suffixes)) and entry.is_file():
                 found.append(prefix + entry.name)
-    found.sort()
+    found.sort(key=lambda rel: rel.split("/"))
     return found
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from blogsite.cache import tree_files
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import Post, parse_post, slugify, with_url
@@ -185,25 +185,9 @@ def source_files(folder: Path) -> list[Path]:
 
 
 def source_names(folder: Path) -> list[str]:
-    """source_files as "/"-separated paths relative to `folder`: os.scandir, no pathlib,
-    which is most of the cost of listing 10,000 posts."""
-    found: list[str] = []
-    stack = [("", str(folder))]
-    while stack:
-        prefix, current = stack.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir() and not entry.is_symlink():  # as Path.rglob (3.11)
-                stack.append((prefix + entry.name + "/", entry.path))
-            elif entry.name.lower().endswith((".md", ".markdown")) and entry.is_file():
-                found.append(prefix + entry.name)
-    found.sort(key=lambda rel: rel.split("/"))  # the order of sorted(Path objects)
-    return found
+    """source_files as "/"-separated paths relative to `folder`."""
+    # Directory links are not followed, as Path.rglob (3.11) does not.
+    return tree_files(folder, (".md", ".markdown"), follow_dir_links=False)
 
 
 def load_site(
