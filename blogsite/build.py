@@ -627,10 +627,11 @@ class Builder:
             if isinstance(memo, dict):
                 renderer.template_memo.update(
                     (k, v) for k, v in memo.items()
-                    if isinstance(v, list) and len(v) == 3
+                    if isinstance(v, list) and len(v) == 4
                     and isinstance(v[0], list) and all(isinstance(a, str) for a in v[0])
                     and isinstance(v[1], list) and all(isinstance(a, str) for a in v[1])
                     and isinstance(v[2], bool)
+                    and isinstance(v[3], list) and all(isinstance(a, str) for a in v[3])
                 )
             self._template_memo = renderer.template_memo
             self._template_memo_size = len(renderer.template_memo)

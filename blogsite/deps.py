@@ -137,9 +137,11 @@ def groups_for(attrs: frozenset[str]) -> tuple[str, ...]:
 # ----- templates
 
 
-def analyse_template(source: str, name: str, env) -> tuple[list[str], list[str], bool]:
+def analyse_template(
+    source: str, name: str, env
+) -> tuple[list[str], list[str], bool, list[str]]:
     """(attribute names one template file may read, templates it pulls in, whether it
-    reads attributes or templates in ways the analysis cannot follow)."""
+    reads attributes or templates in ways the analysis cannot follow, the names it reads)."""
     from jinja2 import nodes
 
     tree = env.parse(source, name)
@@ -163,18 +165,22 @@ def analyse_template(source: str, name: str, env) -> tuple[list[str], list[str],
     for node in tree.find_all(nodes.Filter):
         if node.name == "attr" and not all(isinstance(a, nodes.Const) for a in node.args):
             dynamic = True
-    return sorted(attrs), sorted(set(refs)), dynamic
+    # Every name read, local or global: a superset of the globals the template uses.
+    names = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+    return sorted(attrs), sorted(set(refs)), dynamic, sorted(names)
 
 
 def template_attrs(
     env, name: str, memo: dict[str, list] | None = None
-) -> tuple[frozenset[str], tuple[str, ...]]:
-    """(attribute names the template and everything it pulls in may read, the templates).
+) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
+    """(attribute names the template and everything it pulls in may read, the templates,
+    the variable names they read: ALL if the analysis cannot tell).
 
     `memo` maps a template source's digest to its analysis, across builds."""
     memo = {} if memo is None else memo
     seen: list[str] = []
     attrs: set[str] = set()
+    names: set[str] = set()
     dynamic = False
     todo = [name]
     while todo:
@@ -187,11 +193,14 @@ def template_attrs(
         found = memo.get(key)
         if found is None:
             found = memo[key] = list(analyse_template(source, current, env))
-        file_attrs, refs, file_dynamic = found
+        file_attrs, refs, file_dynamic, file_names = found
         attrs.update(file_attrs)
+        names.update(file_names)
         todo.extend(refs)
         dynamic = dynamic or file_dynamic
-    return (ALL if dynamic else frozenset(attrs)), tuple(sorted(seen))
+    if dynamic:
+        return ALL, tuple(sorted(seen)), ALL
+    return frozenset(attrs), tuple(sorted(seen)), frozenset(names)
 
 
 GROUP_BITS = {g: 1 << i for i, g in enumerate(GROUPS)}

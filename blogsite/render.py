@@ -138,11 +138,16 @@ class Renderer:
         base = self._bases.get((name, lang))
         if base is None:
             try:
-                attrs, names = template_attrs(self.theme.env, name, self.template_memo)
+                attrs, names, read = template_attrs(self.theme.env, name, self.template_memo)
                 sources = [self._source_digest(n) for n in names]
             except Exception:  # noqa: BLE001 - a missing or broken template renders (and fails)
                 return None
-            data = {k: v for k, v in self._globals(lang).items() if not callable(v)}
+            # Only the globals the templates read: a global that changes (the year of the
+            # newest post) must not re-render pages whose templates never show it.
+            data = {
+                k: v for k, v in self._globals(lang).items()
+                if not callable(v) and (read is ALL or k in read)
+            }
             digest = self.fingerprints.digest(
                 "page", __version__, self._config_key, name, lang, sources, data, attrs=attrs
             )

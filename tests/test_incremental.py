@@ -420,3 +420,41 @@ def test_check_plans_from_the_cache(tmp_path):
     _site, files = plan(load_config(root), now=NOW)
     expected = reference(root, tmp_path / "ref", NOW)
     assert {k: (v.read_bytes() if isinstance(v, Path) else v) for k, v in files.items()} == expected
+
+
+def test_a_global_the_theme_never_shows_does_not_re_render_pages(tmp_path):
+    """The newest post's year (the footer's) moves with a post in a new year: a theme
+    that never shows it keeps its post pages; the default theme, which does, renders all."""
+    from blogsite.theme import builtin_theme_dir
+
+    root = tmp_path / "site"
+    (root / "posts").mkdir(parents=True)
+    (root / "site.toml").write_text(
+        SITE_TOML.format(permalink="/{year}/{month}/{slug}/", paginate=50, feed_items=3)
+    )
+    for i in range(30):
+        (root / "posts" / f"x{i}.md").write_text(
+            post_text(f"Article {i}", f"2023-{i % 12 + 1:02d}-{i % 28 + 1:02d}", BODIES[i % 5])
+        )
+    base = (builtin_theme_dir() / "base.html").read_text()
+    footer = "{% if now_year > 1970 %}© {{ now_year }} {% endif %}"
+    assert footer in base
+    (root / "theme").mkdir()
+    (root / "theme" / "base.html").write_text(base.replace(footer, ""))
+    first = build_site(load_config(root), now=NOW)
+    (root / "posts" / "new.md").write_text(post_text("Tout neuf", "2024-05-30", BODIES[0]))
+    result = build_site(load_config(root), now=NOW)
+    assert 0 < result.rendered < first.rendered // 2
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+
+    (root / "theme" / "base.html").unlink()  # the default theme shows the year
+    build_site(load_config(root), now=NOW)
+    (root / "posts" / "newer.md").write_text(post_text("Plus neuf", "2024-05-31", BODIES[1]))
+    build_site(load_config(root), now=NOW)
+    (root / "posts" / "x0.md").unlink()
+    (root / "posts" / "new.md").unlink()
+    (root / "posts" / "newer.md").unlink()
+    back = build_site(load_config(root), now=NOW)  # back in 2023: every page's footer moves
+    assert back.rendered >= 29
+    assert b"\xc2\xa9 2023" in (root / "public" / "2023" / "02" / "article-1" / "index.html").read_bytes()
+    assert tree(root / "public") == reference(root, tmp_path / "ref2", NOW)
