@@ -15,6 +15,7 @@ from feedgen.feed import FeedGenerator
 from blogsite import __version__
 from blogsite.config import Config
 from blogsite.post import Post
+from blogsite.typography import for_text
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -34,6 +35,12 @@ def abs_url(config: Config, path: str) -> str:
     return config.base_url + path.lstrip("/")
 
 
+def feed_title(config: Config, title: str) -> str:
+    """A feed's own title with the smart punctuation its HTML pages give the site's title, so
+    that a reader shows the blog's name as the site does (item titles: `Post.display_title`)."""
+    return for_text(title, config.site.language)
+
+
 def _latest(posts: list[Post]) -> datetime:
     dates = [p.updated or p.date for p in posts if p.date]
     return max(dates) if dates else EPOCH
@@ -43,7 +50,7 @@ def _generator(config: Config, title: str, page_url: str, self_url: str, posts: 
     fg = FeedGenerator()
     site = config.site
     fg.id(page_url)
-    fg.title(title)
+    fg.title(feed_title(config, title))
     fg.subtitle(site.description or site.title)
     fg.description(site.description or site.title)
     fg.link(href=page_url, rel="alternate")
@@ -60,7 +67,8 @@ def _generator(config: Config, title: str, page_url: str, self_url: str, posts: 
         fe = fg.add_entry(order="append")
         fe.id(url)
         fe.guid(url, permalink=True)
-        fe.title(post.title)
+        # feedgen escapes the text itself: plain text in, so "&" is escaped exactly once.
+        fe.title(post.display_title)
         fe.link(href=url)
         fe.published(post.date)
         fe.updated(post.updated or post.date)
@@ -93,7 +101,7 @@ def json_feed(config: Config, title: str, page_url: str, self_url: str, posts: l
         item: dict[str, object] = {
             "id": url,
             "url": url,
-            "title": post.title,
+            "title": post.display_title,
             "content_html": absolutize(post.html, config),
             "summary": post.teaser,
             "date_published": post.date.isoformat() if post.date else None,
@@ -106,7 +114,7 @@ def json_feed(config: Config, title: str, page_url: str, self_url: str, posts: l
         items.append({k: v for k, v in item.items() if v not in (None, [], "")})
     feed: dict[str, object] = {
         "version": "https://jsonfeed.org/version/1.1",
-        "title": title,
+        "title": feed_title(config, title),
         "home_page_url": page_url,
         "feed_url": self_url,
         "description": site.description,

@@ -38,13 +38,11 @@ its current URL, by its source file, or by a URL the post lists in `aliases`.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
-import json
 import os
 import re
-import socket
 import tomllib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,14 +51,10 @@ from typing import Any
 from blogsite.errors import BlogsiteError, Problem, display_path
 
 LEDGER_FILE = "syndication.toml"
-LOCK_FILE = ".syndication.lock"
 FORMAT_VERSION = 1
 # Order matters: links are shown in this order on post pages.
 NETWORK_LABELS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 STATES = ("sending", "sent", "skipped", "pending", "failed")
-# A publish normally takes seconds; a lock this old belongs to a hung or vanished process
-# (possibly on another machine sharing the folder, where its pid means nothing to us).
-STALE_LOCK_SECONDS = 3600
 
 HEADER = """\
 # blogsite syndication record: where each post was announced by `blogsite publish`.
@@ -122,16 +116,90 @@ class Entry:
         return {normalize_path(u) for u in [self.url, *self.previous_urls] if u}
 
 
+_NOT_FILED: tuple[frozenset[str], str] = (frozenset(), "")
+
+
+def _unfile(index: dict[str, list[int]], key: str, position: int) -> None:
+    positions = index[key]
+    positions.remove(position)
+    if not positions:
+        del index[key]
+
+
+
 class Ledger:
-    """The whole record. Reading never needs the lock; writing is done by `publish` under it."""
+    """The whole record. Reading never needs the lock; writing is done by `publish` under it.
+
+    Lookups go through an index of the entries by URL (current, previous) and by source file,
+    because publish and every build look up each post of the blog: a scan per post would be
+    quadratic on a large blog whose posts were all announced. The index is kept in step by the
+    methods that change an entry's identity (`entry_for`, `refresh`); change `url`,
+    `previous_urls` or `source` only through them.
+    """
 
     def __init__(self, root: Path, entries: list[Entry] | None = None) -> None:
         self.root = Path(root)
-        self.entries: list[Entry] = entries or []
+        self.entries = entries or []
+
+    @property
+    def entries(self) -> list[Entry]:
+        return self._entries
+
+    @entries.setter
+    def entries(self, entries: list[Entry]) -> None:
+        self._entries = entries
+        self._reindex()
 
     @property
     def path(self) -> Path:
         return self.root / LEDGER_FILE
+
+    # -- the index ------------------------------------------------------------------------
+    # Each key maps to the positions of its entries in ascending order, so that the first
+    # entry in file order wins, as it would in a scan, even in a hand-edited file where two
+    # entries share a URL.
+
+    def _reindex(self) -> None:
+        self._by_url: dict[str, list[int]] = {}
+        self._by_source: dict[str, list[int]] = {}
+        # What each position is filed under now, so that a change can be unfiled exactly.
+        self._filed: list[tuple[frozenset[str], str]] = []
+        for position, entry in enumerate(self._entries):
+            self._filed.append(_NOT_FILED)
+            self._file(position, entry)
+
+    def _file(self, position: int, entry: Entry) -> None:
+        """File the entry at `position` under its current URLs and source, and no others."""
+        old_urls, old_source = self._filed[position]
+        urls = frozenset(entry.known_urls)
+        for url in old_urls - urls:
+            _unfile(self._by_url, url, position)
+        for url in urls - old_urls:
+            bisect.insort(self._by_url.setdefault(url, []), position)
+        if entry.source != old_source:
+            if old_source:
+                _unfile(self._by_source, old_source, position)
+            if entry.source:
+                bisect.insort(self._by_source.setdefault(entry.source, []), position)
+        self._filed[position] = (urls, entry.source)
+
+    def _position(self, post: Any) -> int | None:
+        # Entries appended to or removed from the list directly (not through this class) would
+        # leave the index behind: a length check is cheap insurance.
+        if len(self._filed) != len(self._entries):
+            self._reindex()
+        found = self._by_url.get(normalize_path(post.url))
+        if found:
+            return found[0]
+        # Title and date edits change the URL (slug from title, permalink from date) but not
+        # the file the post lives in.
+        if self._by_source:
+            found = self._by_source.get(self._source_key(post))
+            if found:
+                return found[0]
+        aliases = {normalize_path(a) for a in post.aliases}
+        hits = [self._by_url[a][0] for a in aliases if a in self._by_url]
+        return min(hits) if hits else None
 
     # -- identity -------------------------------------------------------------------------
 
@@ -143,31 +211,20 @@ class Ledger:
             return source.as_posix()
 
     def find(self, post: Any) -> Entry | None:
-        """The entry for `post`, surviving edits of title/body/date and aliased URL changes."""
-        url = normalize_path(post.url)
-        for entry in self.entries:
-            if url in entry.known_urls:
-                return entry
-        # Title and date edits change the URL (slug from title, permalink from date) but not
-        # the file the post lives in.
-        source = self._source_key(post)
-        for entry in self.entries:
-            if entry.source and entry.source == source:
-                return entry
-        aliases = {normalize_path(a) for a in post.aliases}
-        for entry in self.entries:
-            if aliases & entry.known_urls:
-                return entry
-        return None
+        """The entry for `post`, surviving edits of title/body/date and aliased URL changes:
+        the first entry holding its URL, else its source file, else one of its aliases."""
+        position = self._position(post)
+        return None if position is None else self._entries[position]
 
     def entry_for(self, post: Any, now: datetime | None = None) -> Entry:
         """Find or create the entry for `post`, bringing its identity fields up to date."""
-        entry = self.find(post)
-        if entry is None:
-            entry = Entry(url=post.url, first_seen=now or _now())
-            self.entries.append(entry)
-        self._update(entry, post)
-        return entry
+        position = self._position(post)
+        if position is None:
+            self._entries.append(Entry(url=post.url, first_seen=now or _now()))
+            self._filed.append(_NOT_FILED)
+            position = len(self._entries) - 1
+        self._update(position, post)
+        return self._entries[position]
 
     def refresh(self, post: Any) -> bool:
         """Follow an edited post (new title, date, URL, file): True if its entry changed.
@@ -175,14 +232,16 @@ class Ledger:
         Keeping the current URL and file on record is what lets the post be recognised after
         a later move, through the alias of the URL it has now.
         """
-        entry = self.find(post)
-        if entry is None:
+        position = self._position(post)
+        if position is None:
             return False
+        entry = self._entries[position]
         before = (entry.url, list(entry.previous_urls), entry.source, entry.title, entry.date)
-        self._update(entry, post)
+        self._update(position, post)
         return before != (entry.url, entry.previous_urls, entry.source, entry.title, entry.date)
 
-    def _update(self, entry: Entry, post: Any) -> None:
+    def _update(self, position: int, post: Any) -> None:
+        entry = self._entries[position]
         if normalize_path(entry.url) != normalize_path(post.url):
             if entry.url and entry.url not in entry.previous_urls:
                 entry.previous_urls.append(entry.url)
@@ -190,6 +249,7 @@ class Ledger:
         entry.source = self._source_key(post)
         entry.title = post.title
         entry.date = post.date.astimezone(UTC).replace(microsecond=0) if post.date else None
+        self._file(position, entry)
 
     def delivery(self, post: Any, network: str) -> Delivery | None:
         entry = self.find(post)
@@ -458,120 +518,3 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
         networks=networks,
         line=line,
     )
-
-
-# -- the lock --------------------------------------------------------------------------------
-
-
-def _pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    except OSError:
-        return False
-    # A zombie (killed, not yet reaped by its parent) no longer runs anything.
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-            return False
-    except (OSError, IndexError):
-        pass
-    return True
-
-
-def _process_start(pid: int) -> str:
-    """Kernel start time of `pid` (Linux), so a recycled pid is not mistaken for the owner."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        return stat.rsplit(")", 1)[-1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-@contextlib.contextmanager
-def publish_lock(root: Path | str) -> Iterator[Path]:
-    """Hold the site's publish lock, or raise BlogsiteError naming who holds it.
-
-    A lock whose process is gone (killed, crashed) or which is older than an hour is taken over.
-    """
-    path = Path(root) / LOCK_FILE
-    info = {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "started": _toml_time(_now()),
-        "proc_start": _process_start(os.getpid()),
-    }
-    for _ in range(3):
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            holder = _read_lock(path)
-            if _lock_is_stale(path, holder):
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-                continue
-            who = f"pid {holder.get('pid', '?')}"
-            if holder.get("host"):
-                who += f" on {holder['host']}"
-            if holder.get("started"):
-                who += f", started {holder['started']}"
-            raise BlogsiteError(
-                Problem(
-                    display_path(path),
-                    f"another `blogsite publish` is running ({who})",
-                    "wait for it to finish; if no publish is running, delete this lock file",
-                )
-            ) from None
-        with os.fdopen(fd, "w") as fh:
-            json.dump(info, fh)
-            fh.write("\n")
-        break
-    else:
-        raise BlogsiteError(
-            Problem(display_path(path), "could not take the publish lock", "delete the lock file")
-        )
-    try:
-        yield path
-    finally:
-        # Only remove our own lock: a stale-lock takeover by another process must not be undone.
-        if _read_lock(path).get("pid") == info["pid"]:
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-
-
-def _read_lock(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _lock_is_stale(path: Path, holder: dict[str, Any]) -> bool:
-    try:
-        age = _now().timestamp() - path.stat().st_mtime
-    except FileNotFoundError:
-        return True
-    if age > STALE_LOCK_SECONDS:
-        return True
-    pid = holder.get("pid")
-    if not isinstance(pid, int):
-        # Unreadable: perhaps being written right now. Give it a few seconds before taking over.
-        return age > 10
-    if holder.get("host") and holder["host"] != socket.gethostname():
-        return False  # cannot check a process on another machine; the age rule still applies
-    if not _pid_alive(pid):
-        return True
-    started = holder.get("proc_start")
-    return bool(started) and started != _process_start(pid)
-
-
-def touch_lock(root: Path | str) -> None:
-    """Refresh the lock's age during a long publish (e.g. while waiting out a rate limit)."""
-    with contextlib.suppress(OSError):
-        os.utime(Path(root) / LOCK_FILE)

@@ -26,15 +26,8 @@ from typing import Any
 from blogsite.announce import Announcement, TooLong, announcement
 from blogsite.config import NETWORKS, Config
 from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
-from blogsite.ledger import (
-    LEDGER_FILE,
-    Delivery,
-    Entry,
-    Ledger,
-    load_ledger,
-    publish_lock,
-    touch_lock,
-)
+from blogsite.ledger import LEDGER_FILE, Delivery, Entry, Ledger, load_ledger
+from blogsite.lock import publish_lock, touch_lock
 from blogsite.networks import LABELS, NETWORK_ORDER, make_network
 from blogsite.networks.base import (
     SECRET_VARS,

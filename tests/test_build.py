@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
+import xml.etree.ElementTree as ET
 
 import feedparser
 
@@ -124,7 +126,7 @@ def test_feeds_have_full_content_and_parse(make_site, cli):
         assert not feed.bozo, feed.bozo_exception
         assert len(feed.entries) == 4
         titles = [e.title for e in feed.entries]
-        assert titles[0] == "L'été ... à Paris ?"
+        assert titles[0] == "L’été … à Paris\u202f?"  # as on its page, in French typography
         toml_entry = next(e for e in feed.entries if e.title == "Imported from Hugo")
         assert "hello</span>" in toml_entry.content[0].value
     tag_feed = feedparser.parse((public / "tags/html/atom.xml").read_bytes())
@@ -132,6 +134,60 @@ def test_feeds_have_full_content_and_parse(make_site, cli):
     data = json.loads((public / "feed.json").read_text())
     assert data["version"] == "https://jsonfeed.org/version/1.1"
     assert all(i["url"].startswith("https://tricky.example.org/blog/") for i in data["items"])
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def feed_titles(path) -> tuple[str, dict[str, str]]:
+    """A feed's own title and its items' titles by link, as XML gives them (unescaped once)."""
+    if path.suffix == ".json":
+        data = json.loads(path.read_text())
+        return data["title"], {i["url"]: i["title"] for i in data["items"]}
+    root = ET.fromstring(path.read_bytes())
+    if root.tag == "rss":
+        channel = root.find("channel")
+        items = {i.findtext("link"): i.findtext("title") for i in channel.iter("item")}
+        return channel.findtext("title"), items
+    items = {
+        e.find(f"{ATOM}link").get("href"): e.findtext(f"{ATOM}title")
+        for e in root.iter(f"{ATOM}entry")
+    }
+    return root.findtext(f"{ATOM}title"), items
+
+
+def test_feed_titles_are_the_titles_of_the_pages(make_site, cli):
+    site = make_site("tricky")
+    # A site title that typography changes: "…", curly quotes.
+    config = (site / "site.toml").read_text()
+    (site / "site.toml").write_text(config.replace('title = "Tricky & <Co>"',
+                                                   'title = "Tricky & <Co>... \\"live\\""'))
+    assert cli(site, "build").code == 0
+    public = site / "public"
+    base = "https://tricky.example.org/blog/"
+    shown = {}  # post URL -> the title its page shows, as text
+    for page in public.glob("20*/**/index.html"):
+        found = re.search(r'<h1 class="p-name">(.*?)\s*</h1>', page.read_text(), re.S)
+        if found:
+            url = base + page.parent.relative_to(public).as_posix() + "/"
+            shown[url] = html.unescape(found.group(1)).strip()
+    home = html.unescape(re.search(r"<title>(.*?)</title>", (public / "index.html").read_text())[1])
+    assert home == "Tricky & <Co>… “live”"
+    assert "L’été … à Paris\u202f?" in shown.values()
+    assert "Why <script>alert(1)</script> & “quotes” don’t break me" in shown.values()
+    feeds = [public / "rss.xml", public / "atom.xml", public / "feed.json",
+             *public.glob("tags/*/rss.xml"), *public.glob("tags/*/atom.xml")]
+    assert len(feeds) > 5
+    for path in feeds:
+        title, items = feed_titles(path)
+        assert title.startswith(home), path
+        assert items, path
+        for link, item_title in items.items():
+            assert item_title == shown[link], (path, link)
+    # Escaped once for XML, never twice.
+    rss = (public / "rss.xml").read_text()
+    assert "Why &lt;script&gt;alert(1)&lt;/script&gt; &amp; “quotes” don’t break me" in rss
+    assert "&amp;lt;" not in rss and "&amp;amp;" not in rss
 
 
 def test_feed_links_are_absolute(make_site, cli):

@@ -1,13 +1,7 @@
-"""The syndication record: format, identity of posts, atomic writes, the publish lock."""
+"""The syndication record: format, identity of posts, its index, atomic writes."""
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -17,13 +11,7 @@ from hypothesis import strategies as st
 
 from blogsite import ledger as ledger_mod
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import (
-    LEDGER_FILE,
-    LOCK_FILE,
-    Ledger,
-    load_ledger,
-    publish_lock,
-)
+from blogsite.ledger import LEDGER_FILE, Ledger, load_ledger
 
 
 def post(root: Path, url: str = "/2024/05/hello/", source: str = "posts/hello.md", **kw):
@@ -154,70 +142,130 @@ def test_failed_write_leaves_the_old_file_whole(tmp_path: Path, monkeypatch) -> 
     assert [p.name for p in tmp_path.iterdir()] == [LEDGER_FILE]
 
 
-# -- lock --------------------------------------------------------------------------------------
+# -- the index ---------------------------------------------------------------------------------
 
 
-def test_lock_blocks_a_second_publish_and_is_released(tmp_path: Path) -> None:
-    with publish_lock(tmp_path):
-        assert (tmp_path / LOCK_FILE).exists()
-        with pytest.raises(BlogsiteError) as info:
-            with publish_lock(tmp_path):
-                pass
-        assert "another `blogsite publish` is running" in str(info.value)
-    assert not (tmp_path / LOCK_FILE).exists()
+def linear_find(ledger: Ledger, p) -> ledger_mod.Entry | None:
+    """Ledger.find as it was before the index: a scan, the reference the index must match."""
+    url = ledger_mod.normalize_path(p.url)
+    for entry in ledger.entries:
+        if url in entry.known_urls:
+            return entry
+    source = ledger._source_key(p)
+    for entry in ledger.entries:
+        if entry.source and entry.source == source:
+            return entry
+    aliases = {ledger_mod.normalize_path(a) for a in p.aliases}
+    for entry in ledger.entries:
+        if aliases & entry.known_urls:
+            return entry
+    return None
 
 
-def test_lock_held_by_another_live_process_blocks(tmp_path: Path) -> None:
-    code = (
-        "import sys, time; from blogsite.ledger import publish_lock\n"
-        "with publish_lock(sys.argv[1]):\n"
-        "    print('locked', flush=True); time.sleep(30)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE,
-                            text=True)
-    try:
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
-        with pytest.raises(BlogsiteError):
-            with publish_lock(tmp_path):
-                pass
-    finally:
-        proc.kill()
-        proc.wait()
-        assert proc.stdout is not None
-        proc.stdout.close()
-    # Killed without cleaning up: the lock file remains but does not block.
-    assert (tmp_path / LOCK_FILE).exists()
-    with publish_lock(tmp_path):
+def index_state(ledger: Ledger) -> tuple:
+    return ledger._by_url, ledger._by_source, ledger._filed
+
+
+def assert_index_in_step(ledger: Ledger, probes) -> None:
+    # Kept up to date step by step, it must equal an index built from scratch...
+    assert index_state(ledger) == index_state(Ledger(ledger.root, list(ledger.entries)))
+    # ...and answer as a scan of the entries does (the very same entry object).
+    for p in probes:
+        assert ledger.find(p) is linear_find(ledger, p), p
+
+
+def test_index_follows_records_edits_and_moves(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path)
+    hello = post(tmp_path, url="/2024/05/hello/", source="posts/hello.md")
+    other = post(tmp_path, url="/2024/05/other/", source="posts/other.md")
+    edited = post(tmp_path, url="/2024/06/bonjour/", source="posts/hello.md", title="Bonjour")
+    moved = post(tmp_path, url="/notes/hi/", source="posts/renamed.md",
+                 aliases=("/2024/06/bonjour",))
+    stranger = post(tmp_path, url="/x/", source="posts/x.md")
+    probes = [hello, other, edited, moved, stranger]
+
+    entry = ledger.entry_for(hello)
+    ledger.record(entry, "x", "sent", remote_url="https://x/1")
+    assert_index_in_step(ledger, probes)
+    ledger.record(ledger.entry_for(other), "mastodon", "pending", reason="not live yet")
+    assert_index_in_step(ledger, probes)
+    assert ledger.refresh(edited)  # new title, new date: same file
+    assert_index_in_step(ledger, probes)
+    assert ledger.find(post(tmp_path, url="/2024/05/hello", source="posts/gone.md")) is entry
+    assert ledger.entry_for(moved) is entry  # new file, found through its alias
+    assert_index_in_step(ledger, probes)
+    assert ledger._by_source == {"posts/renamed.md": [0], "posts/other.md": [1]}
+    assert ledger.find(post(tmp_path, url="/y/", source="posts/hello.md")) is None
+    assert len(ledger.entries) == 2
+
+    # What was saved is found again by a fresh read, with the same index.
+    ledger.save()
+    again = load_ledger(tmp_path)
+    assert index_state(again) == index_state(ledger)
+    # Reassigning or extending the list directly does not leave the index behind.
+    again.entries = again.entries[1:]
+    assert again.find(moved) is None and again.find(other) is again.entries[0]
+    again.entries.append(ledger_mod.Entry(url="/notes/hi/"))
+    assert again.find(moved) is again.entries[1]
+
+
+def test_lookups_do_not_scan_the_entries(tmp_path: Path, monkeypatch) -> None:
+    ledger = Ledger(tmp_path, [
+        ledger_mod.Entry(url=f"/p/{i}/", source=f"posts/{i}.md", previous_urls=[f"/old/{i}/"])
+        for i in range(2000)
+    ])
+
+    def scanned(self):
+        raise AssertionError("a lookup scanned the entries")
+
+    monkeypatch.setattr(ledger_mod.Entry, "known_urls", property(scanned))
+    for i in range(0, 2000, 7):
+        assert ledger.find(post(tmp_path, url=f"/p/{i}", source="posts/none.md")).url == f"/p/{i}/"
+        by_source = post(tmp_path, url="/new/", source=f"posts/{i}.md")
+        assert ledger.find(by_source).source == f"posts/{i}.md"
+        by_alias = post(tmp_path, url="/new/", source="posts/none.md", aliases=(f"/old/{i}",))
+        assert ledger.find(by_alias).url == f"/p/{i}/"
+
+
+class _Unsaved(Ledger):
+    def save(self) -> None:  # the property test is about the index, not the file
         pass
 
 
-def test_lock_of_a_dead_process_is_taken_over(tmp_path: Path) -> None:
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    (tmp_path / LOCK_FILE).write_text(json.dumps({"pid": dead.pid, "host": socket.gethostname()}))
-    with publish_lock(tmp_path):
-        assert json.loads((tmp_path / LOCK_FILE).read_text())["pid"] == os.getpid()
+URLS = ["/a/", "/b", "/c/", "/d/index.html"]
+SOURCES = ["posts/a.md", "posts/b.md", "posts/c.md"]
+posts_st = st.tuples(
+    st.sampled_from(URLS), st.sampled_from(SOURCES), st.lists(st.sampled_from(URLS), max_size=2)
+)
 
 
-def test_old_lock_is_stale_even_if_pid_exists(tmp_path: Path) -> None:
-    lock = tmp_path / LOCK_FILE
-    lock.write_text(json.dumps({"pid": 1, "host": "elsewhere"}))
-    with pytest.raises(BlogsiteError):
-        with publish_lock(tmp_path):
-            pass
-    old = time.time() - ledger_mod.STALE_LOCK_SECONDS - 10
-    os.utime(lock, (old, old))
-    with publish_lock(tmp_path):
-        pass
-
-
-def test_unreadable_lock_is_respected_briefly_then_taken(tmp_path: Path) -> None:
-    lock = tmp_path / LOCK_FILE
-    lock.write_text("")
-    with pytest.raises(BlogsiteError):
-        with publish_lock(tmp_path):
-            pass
-    old = time.time() - 60
-    os.utime(lock, (old, old))
-    with publish_lock(tmp_path):
-        pass
+@settings(max_examples=150, deadline=None)
+@given(
+    initial=st.lists(
+        st.tuples(st.sampled_from(URLS), st.sampled_from(["", *SOURCES]),
+                  st.lists(st.sampled_from(URLS), max_size=2)),
+        max_size=4,
+    ),
+    operations=st.lists(
+        st.tuples(st.sampled_from(["entry_for", "refresh", "record"]), posts_st), max_size=8
+    ),
+)
+def test_index_matches_a_scan_after_any_operations(tmp_path_factory, initial, operations) -> None:
+    root = tmp_path_factory.mktemp("index")
+    # Entries as a hand-edited file could hold them: shared URLs and sources included.
+    ledger = _Unsaved(root, [
+        ledger_mod.Entry(url=url, source=source, previous_urls=list(previous))
+        for url, source, previous in initial
+    ])
+    probes = [post(root, url=u, source=s, aliases=tuple(a)) for u in URLS for s in SOURCES
+              for a in ((), (URLS[0],), (URLS[2], URLS[3]))]
+    assert_index_in_step(ledger, probes)
+    for operation, (url, source, aliases) in operations:
+        p = post(root, url=url, source=source, aliases=tuple(aliases))
+        if operation == "entry_for":
+            ledger.entry_for(p)
+        elif operation == "refresh":
+            ledger.refresh(p)
+        else:
+            ledger.record(ledger.entry_for(p), "x", "sent", remote_url="https://x/1")
+        assert_index_in_step(ledger, probes)

@@ -27,7 +27,8 @@ import pytest
 from blogsite.announce import announcement, bluesky_length, mastodon_length, x_length
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import LEDGER_FILE, LOCK_FILE, load_ledger, publish_lock
+from blogsite.ledger import LEDGER_FILE, load_ledger
+from blogsite.lock import LOCK_FILE, publish_lock
 from blogsite.networks import make_network
 from blogsite.networks.base import RateLimited as RateLimitedError
 from blogsite.networks.base import Refused, Unavailable
