@@ -724,8 +724,9 @@ class Builder:
             count=manifest["count"], load=load,
         )
 
-    def _render(self, renders: list[Callable[[], bytes]], sink) -> list[Any]:
-        """Render every function (in parallel when many); raise with every problem."""
+    def _render(self, renders: list[Callable[[], bytes]], sink, lazy: bool = False) -> list[Any]:
+        """Render every function (in parallel when many); raise with every problem.
+        With `lazy`, the sink is handed each render function rather than its bytes."""
         from blogsite.parallel import render_many
 
         self.rendered += len(renders)
@@ -737,11 +738,11 @@ class Builder:
             saved = parallel.RENDER_MIN
             parallel.RENDER_MIN = 1 << 62  # the reference build renders serially
             try:
-                found = list(render_many(renders, sink))
+                found = list(render_many(renders, sink, lazy=lazy))
             finally:
                 parallel.RENDER_MIN = saved
         else:
-            found = list(render_many(renders, sink))
+            found = list(render_many(renders, sink, lazy=lazy))
         failed: dict[int, list[Problem]] = {}
         for i, value in found:
             if isinstance(value, list):
@@ -1077,15 +1078,6 @@ class Builder:
                     shutil.copyfile(out_dir / rel, target)
                 entries[rel] = entry
 
-            todo = list(todo)
-            for i, entry in stored.items():
-                target = place(outputs[i].path)
-                if self.pages is not None and self.pages.take(entry[1], target):
-                    st = target.stat()
-                    entries[outputs[i].path] = [entry[0], entry[1], st.st_size, st.st_mtime_ns]
-                else:
-                    todo.append(i)
-
             renders: list[Callable[[], bytes]] = []
             positions: list[int] = []
             for i in todo:
@@ -1097,34 +1089,60 @@ class Builder:
                     entries[out.path] = [keys[i], digest(target.read_bytes()), st.st_size,
                                          st.st_mtime_ns]
                 else:
-                    place(out.path)
                     renders.append(out.render)  # type: ignore[arg-type]
                     positions.append(i)
+            # Pages the page store holds are linked into place by the same workers that
+            # render: on a fresh clone that is thousands of folders and links.
+            taken: dict[int, str] = {}
+            for i, entry in stored.items():
+                taken[len(renders)] = entry[1]
+                renders.append(outputs[i].render)  # type: ignore[arg-type]
+                positions.append(i)
 
             defer_keys = self.defer_keys
             pages = self.pages
+            base = os.path.join(str(staging), "")
+            folders: set[str] = set(made)
 
-            def sink(j: int, data: bytes) -> tuple[str | None, str, int, int]:
-                out = outputs[positions[j]]
-                target = staging / out.path
+            def sink(j: int, render: Callable[[], bytes]) -> tuple:
+                i = positions[j]
+                out = outputs[i]
+                target = base + out.path
+                folder = os.path.dirname(out.path)
+                if folder and folder not in folders:
+                    os.makedirs(base + folder, exist_ok=True)
+                    folders.add(folder)
+                d = taken.get(j)
+                if d is not None and pages is not None and pages.take(d, Path(target)):
+                    st = os.stat(target)
+                    return keys[i], None, d, st.st_size, st.st_mtime_ns, False
+                data = render()
                 with open(target, "wb") as f:
                     f.write(data)
                 st = os.stat(target)
                 d = digest(data)
                 if pages is not None:
-                    pages.keep(d, target)
+                    pages.keep(d, Path(target))
                 if defer_keys and out.key is not None:
-                    key, deps = key_functions[positions[j]]()
+                    key, deps = key_functions[i]()
                 else:
-                    key, deps = keys[positions[j]], None
-                return key, deps, d, st.st_size, st.st_mtime_ns
+                    key, deps = keys[i], None
+                return key, deps, d, st.st_size, st.st_mtime_ns, True
 
-            key_functions = {i: self._key_function(outputs[i], self.graph) for i in positions}
-            for j, (key, deps, d, size, mtime) in enumerate(self._render(renders, sink)):
+            key_functions = {
+                i: self._key_function(outputs[i], self.graph) for i in positions if defer_keys
+            }
+            self._lap("write:prepare")
+            self.rendered -= len(renders)  # counted below: the pages really rendered
+            for j, (key, deps, d, size, mtime, rendered) in enumerate(
+                self._render(renders, sink, lazy=True)
+            ):
+                self.rendered += rendered
                 i = positions[j]
                 entries[outputs[i].path] = [key, d, size, mtime]
                 if deps is not None:
                     self.deps[i] = deps
+            self._lap("write:pages")
 
             produced = {out.path for out in outputs}
             if old:  # keep the files the previous build did not write (not ours to delete)

@@ -111,15 +111,19 @@ def parse_many(jobs: list[tuple[str, str, str, str]]) -> Iterator[tuple]:
 
 # ----- rendering
 
-_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, bytes], Any] | None] | None = None
+_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, Any], Any] | None, bool] | None = None
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
     assert _RENDER is not None
-    renders, sink = _RENDER
+    renders, sink, lazy = _RENDER
     out: list[tuple[int, Any]] = []
     for i in indices:
         try:
+            if lazy:
+                assert sink is not None
+                out.append((i, sink(i, renders[i])))
+                continue
             data = renders[i]()
         except BlogsiteError as exc:
             out.append((i, exc.problems))
@@ -130,17 +134,19 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
 
 def render_many(
     renders: list[Callable[[], bytes]],
-    sink: Callable[[int, bytes], Any] | None = None,
+    sink: Callable[[int, Any], Any] | None = None,
+    lazy: bool = False,
 ) -> Iterator[tuple[int, Any]]:
     """Call each render function; yield (index, bytes, or sink(index, bytes) when a sink is
     given, or the list of problems of a failed render). Workers inherit everything by fork:
     `sink` runs in the worker (to write a page where it was rendered), so memory stays flat.
+    With `lazy`, the sink gets the render function itself and calls it if it needs to.
     """
     global _RENDER
     n = workers()
     ctx = _fork_context()
     if len(renders) < RENDER_MIN or n < 2 or ctx is None:
-        _RENDER = (renders, sink)
+        _RENDER = (renders, sink, lazy)
         try:
             yield from _render_chunk(list(range(len(renders))))
         finally:
@@ -148,7 +154,7 @@ def render_many(
         return
     size = max(8, min(128, len(renders) // (n * 6) or 1))
     chunks = [list(range(i, min(i + size, len(renders)))) for i in range(0, len(renders), size)]
-    _RENDER = (renders, sink)
+    _RENDER = (renders, sink, lazy)
     try:
         with ctx.Pool(n) as pool:
             for results in pool.imap_unordered(_render_chunk, chunks):
