@@ -772,6 +772,18 @@ class Builder:
     # --- into the output folder
 
     def build(self, out_dir: Path) -> BuildResult:
+        collect = os.environ.get("BLOGSITE_GC") != "1" and gc.isenabled()
+        if collect:
+            # Reading the cache and loading the site make a few hundred thousand objects and
+            # no cycles worth collecting: the collector would only walk them again and again.
+            gc.disable()
+        try:
+            return self._build(out_dir, collect)
+        finally:
+            if collect:
+                gc.enable()
+
+    def _build(self, out_dir: Path, collect: bool) -> BuildResult:
         started = time.perf_counter()
         resolved = out_dir.resolve()
         root = self.config.root.resolve()
@@ -795,7 +807,8 @@ class Builder:
         self._lap("scan")
         site = self._load_checked(inputs)
         self._lap("load")
-        if os.environ.get("BLOGSITE_GC") != "1":
+        if collect:
+            gc.enable()
             # The loaded site is thousands of long-lived objects: keep the garbage collector
             # from walking them again and again while pages are keyed and rendered.
             gc.freeze()
@@ -845,12 +858,13 @@ class Builder:
             found = call_many([self._key_function(outputs[i], graph) for i in keyed])
             for i, (key, deps) in zip(keyed, found, strict=True):
                 keys[i], self.deps[i] = key, deps
+        out_base = os.path.join(str(out_dir), "")
         for i, out in enumerate(outputs):
             key = keys[i]
             entry = known.get(out.path)
             if key is None or entry is None or entry[0] != key:
                 todo.append(i)
-            elif on_disk and _same_stat(out_dir / out.path, entry):
+            elif on_disk and _same_stat(out_base + out.path, entry):
                 unchanged[i] = entry
             elif out.source is None and self.pages is not None:
                 stored[i] = entry
@@ -1287,7 +1301,7 @@ def _graph_data(data: object, more: object) -> dict | None:
     return {**data, "idents": idents}
 
 
-def _same_stat(path: Path, entry: list) -> bool:
+def _same_stat(path: Path | str, entry: list) -> bool:
     try:
         st = os.stat(path)
     except OSError:

@@ -10,6 +10,7 @@ come back in order.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -96,17 +97,26 @@ def _parse_chunk(jobs: list[tuple[str, str, str, str]]) -> list[tuple]:
 
 def parse_many(jobs: list[tuple[str, str, str, str]]) -> Iterator[tuple]:
     """parse_source over (kind, path, zone, language) jobs, in order."""
-    n = workers()
-    ctx = _fork_context()
-    if len(jobs) < PARSE_MIN or n < 2 or ctx is None:
-        for job in jobs:
-            yield parse_source(*job)
-        return
-    size = max(4, min(64, len(jobs) // (n * 8) or 1))
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    with ctx.Pool(n) as pool:
-        for results in pool.imap(_parse_chunk, chunks):
-            yield from results
+    # Parsing leaves a few cycles per post (Markdown's trees): with many posts, collect
+    # them even if the caller turned the collector off (workers inherit its state).
+    paused = len(jobs) >= PARSE_MIN and not gc.isenabled()
+    if paused:
+        gc.enable()
+    try:
+        n = workers()
+        ctx = _fork_context()
+        if len(jobs) < PARSE_MIN or n < 2 or ctx is None:
+            for job in jobs:
+                yield parse_source(*job)
+            return
+        size = max(4, min(64, len(jobs) // (n * 8) or 1))
+        chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+        with ctx.Pool(n) as pool:
+            for results in pool.imap(_parse_chunk, chunks):
+                yield from results
+    finally:
+        if paused:
+            gc.disable()
 
 
 # ----- rendering
