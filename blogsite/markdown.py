@@ -211,25 +211,32 @@ def _converter(lang: str) -> pymarkdown.Markdown:
     key = lang.lower().split("-")[0]
     md = _converters.get(key)
     if md is None:
+        # Extension objects rather than names: a name makes Python-Markdown read every
+        # installed package's entry points first, the slowest part of starting up.
+        from markdown.extensions.abbr import AbbrExtension
+        from markdown.extensions.attr_list import AttrListExtension
+        from markdown.extensions.codehilite import CodeHiliteExtension
+        from markdown.extensions.def_list import DefListExtension
+        from markdown.extensions.fenced_code import FencedCodeExtension
+        from markdown.extensions.footnotes import FootnoteExtension
+        from markdown.extensions.sane_lists import SaneListExtension
+        from markdown.extensions.smarty import SmartyExtension
+        from markdown.extensions.tables import TableExtension
+        from markdown.extensions.toc import TocExtension
+
         md = pymarkdown.Markdown(
             extensions=[
-                "fenced_code",
-                "codehilite",
-                "tables",
-                "footnotes",
-                "toc",
-                "smarty",
-                "attr_list",
-                "def_list",
-                "abbr",
-                "sane_lists",
+                FencedCodeExtension(),
+                CodeHiliteExtension(css_class="highlight", guess_lang=False),
+                TableExtension(),
+                FootnoteExtension(UNIQUE_IDS=False),
+                TocExtension(permalink=False, toc_depth="2-4"),
+                SmartyExtension(substitutions=_QUOTES.get(key, {})),
+                AttrListExtension(),
+                DefListExtension(),
+                AbbrExtension(),
+                SaneListExtension(),
             ],
-            extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
-                "toc": {"permalink": False, "toc_depth": "2-4"},
-                "smarty": {"substitutions": _QUOTES.get(key, {})},
-                "footnotes": {"UNIQUE_IDS": False},
-            },
             output_format="html",
         )
         if FAST_INLINE:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,6 +37,8 @@ def workers() -> int:
 
 
 def _fork_context():
+    import multiprocessing  # only when there is enough work to share: an edit has none
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return None
     return multiprocessing.get_context("fork")
@@ -104,8 +105,8 @@ def parse_many(jobs: list[tuple[str, str, str, str]]) -> Iterator[tuple]:
         gc.enable()
     try:
         n = workers()
-        ctx = _fork_context()
-        if len(jobs) < PARSE_MIN or n < 2 or ctx is None:
+        ctx = _fork_context() if len(jobs) >= PARSE_MIN and n >= 2 else None
+        if ctx is None:
             for job in jobs:
                 yield parse_source(*job)
             return
@@ -154,8 +155,8 @@ def render_many(
     """
     global _RENDER
     n = workers()
-    ctx = _fork_context()
-    if len(renders) < RENDER_MIN or n < 2 or ctx is None:
+    ctx = _fork_context() if len(renders) >= RENDER_MIN and n >= 2 else None
+    if ctx is None:
         _RENDER = (renders, sink, lazy)
         try:
             yield from _render_chunk(list(range(len(renders))))
@@ -189,8 +190,8 @@ def call_many(funcs: list[Callable[[], Any]]) -> list[Any]:
     10,000 pages of a large site, on every build. Results must be picklable."""
     global _CALLS
     n = workers()
-    ctx = _fork_context()
-    if len(funcs) < CALL_MIN or n < 2 or ctx is None:
+    ctx = _fork_context() if len(funcs) >= CALL_MIN and n >= 2 else None
+    if ctx is None:
         return [f() for f in funcs]
     size = -(-len(funcs) // (n * 4))  # a few chunks each: the costly keys are not spread evenly
     bounds = [(i, min(i + size, len(funcs))) for i in range(0, len(funcs), size)]
