@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html as _html
 import re
@@ -178,7 +179,7 @@ class Renderer:
             path,
             render,
             key=lambda: self.fingerprints.key(
-                "data", __version__, self._config_key, path, *parts, attrs=ALL
+                "data", __version__, self._config_key, path, *parts, attrs=DATA_ATTRS
             ),
         )
 
@@ -531,6 +532,13 @@ class Renderer:
 
     def _robots(self) -> bytes:
         return f"User-agent: *\nAllow: /\n\nSitemap: {self.abs_url('/sitemap.xml')}\n".encode()
+
+
+# What feeds may read of a post: every field but the file's path, which they never show (so
+# their keys survive a clone of the site in another folder, as a CI checkout often is).
+DATA_ATTRS = frozenset(
+    {f.name for f in dataclasses.fields(Post)} - {"source"} | {"display_title", "url"}
+)
 
 
 def words(post: Post) -> int:

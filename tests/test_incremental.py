@@ -458,3 +458,15 @@ def test_a_global_the_theme_never_shows_does_not_re_render_pages(tmp_path):
     assert back.rendered >= 29
     assert b"\xc2\xa9 2023" in (root / "public" / "2023" / "02" / "article-1" / "index.html").read_bytes()
     assert tree(root / "public") == reference(root, tmp_path / "ref2", NOW)
+
+
+def test_a_clone_in_another_folder_renders_nothing_again(tmp_path):
+    """CI checks a site out in a folder of its own: page and feed keys never hold paths."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    clone = tmp_path / "elsewhere" / "blog"
+    _copy_site(root, clone)
+    result = build_site(load_config(clone), now=NOW)
+    assert result.rendered <= 2, "only sitemap.xml and robots.txt are always rendered"
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
