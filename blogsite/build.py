@@ -16,19 +16,18 @@ written until every page rendered without error:
 
 So a failed build leaves the previous site exactly as it was, and the result is byte for
 byte the one of a build from scratch without cache (tests/test_incremental.py). See
-docs/performance.md.
+docs/performance.md. Its parts live beside it: inputs.py (what is read), records.py (posts
+as the cache keeps them), manifest.py (what the last build left), output.py (the folder).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import gc
 import json
 import os
 import shutil
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from blogsite.cache import (
-    CACHE_DIR,
     PageStore,
     StatCache,
     Store,
@@ -48,28 +46,30 @@ from blogsite.cache import (
 from blogsite.config import Config
 from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.post import LAZY_FIELDS, Post, with_url
+from blogsite.inputs import Inputs, builtin_theme_dir, scan_inputs
+from blogsite.manifest import (
+    MANIFEST_FORMAT,
+    affected,
+    intact,
+    next_scheduled,
+    read_graph,
+    read_manifest,
+    same_stat,
+)
+from blogsite.output import OutputFiles, check_output_dir, remove_output_file
+from blogsite.post import Post, with_url
+from blogsite.records import Contents, groups_of, parse_records
 from blogsite.site import (
-    PAGES_DIR,
-    POSTS_DIR,
-    STATIC_DIR,
     LazySite,
     Site,
     assemble_site,
     load_site,
-    source_names,
     url_maker,
 )
 
 if TYPE_CHECKING:
     from blogsite.render import Output
 
-MANIFEST_FORMAT = 2
-# The fields a stored record must hold (the others are read when pages need them).
-_EAGER_FIELDS = {
-    f.name for f in dataclasses.fields(Post)
-    if f.name not in (*LAZY_FIELDS, "source", "url")
-}
 # Above this many files to write, a build stages a whole new folder (with hard links for
 # the unchanged files) rather than replacing files one by one in place.
 IN_PLACE_MAX = 400
@@ -95,61 +95,11 @@ def syndication_lookup(config: Config):
     from blogsite.ledger import load_ledger
 
     ledger = load_ledger(config.root)
-    if not ledger.entries:
-        return _no_links
-    try:
-        return _LinksIndex(ledger)
-    except AttributeError:  # a ledger this index does not know: its own (slower) lookup
-        return ledger.links_for
+    return ledger.links_for if ledger.entries else _no_links
 
 
 def _no_links(post: Post) -> list[tuple[str, str]]:
     return []
-
-
-class _LinksIndex:
-    """Ledger.links_for with Ledger.find answered from indexes built once: find() scans
-    every entry for every post, which is quadratic on a large blog whose posts were all
-    announced. Same answers (tests/test_cache.py compares them)."""
-
-    def __init__(self, ledger) -> None:
-        from blogsite.ledger import NETWORK_LABELS, normalize_path
-
-        self.ledger = ledger
-        self.source_key = ledger._source_key  # AttributeError: a ledger this does not know
-        self.normalize = normalize_path
-        self.labels = NETWORK_LABELS
-        self.by_url: dict[str, int] = {}
-        self.by_source: dict[str, int] = {}
-        for i, entry in enumerate(ledger.entries):
-            for url in entry.known_urls:
-                self.by_url.setdefault(url, i)
-            if entry.source:
-                self.by_source.setdefault(entry.source, i)
-
-    def find(self, post: Post):
-        index = self.by_url.get(self.normalize(post.url))
-        if index is None and self.by_source:
-            index = self.by_source.get(self.source_key(post))
-        if index is None:
-            hits = [
-                self.by_url[a]
-                for a in {self.normalize(a) for a in post.aliases}
-                if a in self.by_url
-            ]
-            index = min(hits) if hits else None
-        return None if index is None else self.ledger.entries[index]
-
-    def __call__(self, post: Post) -> list[tuple[str, str]]:
-        entry = self.find(post)
-        if entry is None:
-            return []
-        links = []
-        for name, label in self.labels.items():
-            d = entry.networks.get(name)
-            if d is not None and d.state == "sent" and d.remote_url:
-                links.append((label, d.remote_url))
-        return links
 
 
 def plan(
@@ -230,136 +180,10 @@ class Session:
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
 
 
-# ----- inputs
-
-
-def builtin_theme_dir() -> Path:
-    """blogsite.theme.builtin_theme_dir without importing Jinja (tests check they agree)."""
-    packaged = Path(__file__).parent / "_theme"
-    if (packaged / "base.html").is_file():
-        return packaged
-    return Path(__file__).resolve().parent.parent / "theme"
-
-
-@dataclass
-class Inputs:
-    posts: list[tuple[str, str, str | None]]  # (relative path, path, digest) in file order
-    pages: list[tuple[str, str, str | None]]
-    files: dict[str, str | None]  # every other input file (path -> digest)
-    others: list[str]  # the other files' part of the digest
-    settings: str
-    deferred: bool = False  # posts not hashed yet: their parsers will (first builds)
-
-    @property
-    def digest(self) -> str:
-        """All of the above, and the build's settings."""
-        parts = [self.settings]
-        for label, found in ((POSTS_DIR, self.posts), (PAGES_DIR, self.pages)):
-            parts.append(label)
-            parts.extend(f"{rel}\0{d}" for rel, _, d in found)
-        parts.extend(self.others)
-        return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
-
-
-def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = False) -> Inputs:
-    """Every input file with its digest. With `defer`, posts and pages the stat cache does
-    not know are not read here: the workers that parse them hash them (first builds)."""
-    root = config.root
-    parts: list[str] = []
-    file_digest = stat.deferred_digest if defer else stat.file_digest
-
-    def sources(folder: str) -> list[tuple[str, str, str | None]]:
-        base = os.path.join(str(root / folder), "")  # with its separator: paths by concatenation
-        return [(rel, base + rel, file_digest(base + rel)) for rel in source_names(root / folder)]
-
-    posts = sources(POSTS_DIR)
-    pages = sources(PAGES_DIR)
-    files: dict[str, str | None] = {}
-    for label, folder in (
-        ("theme", root / "theme"),
-        ("builtin", builtin_theme_dir()),
-        ("static", root / STATIC_DIR),
-    ):
-        parts.append(label)
-        base = os.path.join(str(folder), "")
-        for rel in tree_files(folder):
-            path = base + rel
-            d = stat.file_digest(path)
-            files[path] = d
-            parts.append(f"{rel}\0{d}")
-    for name in ("site.toml", "syndication.toml"):
-        path = str(root / name)
-        d = stat.file_digest(path)
-        files[path] = d
-        parts.append(f"{name}\0{d}")
-    return Inputs(posts, pages, files, parts, settings, defer)
-
-
-# ----- the build
-
-
-class Contents:
-    """Loads a cached post's html, toc and body when a page needs them.
-
-    The last few hundred are kept: the newest posts are in every feed (the site's and
-    their tags'), so their bodies are read many times in a row."""
-
-    RECENT = 256
-
-    def __init__(self, config: Config, store: Store | None, memory: dict | None) -> None:
-        self.config = config
-        self.store = store
-        self.memory = memory
-        self.recent: OrderedDict[tuple[str, bool], dict] = OrderedDict()
-
-    def __call__(self, post: Any, name: str) -> str:
-        if name == "body":
-            return self._reparse(post).body
-        extra = name not in ("html", "toc")
-        key = post._key
-        found = self.recent.get((key, extra))
-        if found is not None:
-            self.recent.move_to_end((key, extra))
-        else:
-            if self.memory is not None:
-                entry = self.memory.get(key)
-                if entry is not None:
-                    found = json.loads(entry[1][1] if extra else entry[1][0])
-            if found is None and self.store is not None:
-                found = self.store.content(key, extra)
-            if found is not None:
-                self.recent[(key, extra)] = found
-                if len(self.recent) > self.RECENT:
-                    self.recent.popitem(last=False)
-        if found is not None and isinstance(found.get(name), str):
-            return found[name]
-        return getattr(self._reparse(post), name)
-
-    def _reparse(self, post: Any) -> Post:
-        """Parse the source again: for the body (never stored), or a damaged cache entry."""
-        from blogsite.post import parse_post
-
-        path = Path(post.source)
-        try:
-            raw = path.read_bytes()
-        except OSError:
-            raw = None
-        if raw is None or digest(raw) != post._digest:
-            raise BlogsiteError(
-                Problem(display_path(path), "the file changed during the build", "build again")
-            )
-        fresh = parse_post(
-            path, zone=self.config.zone, default_lang=self.config.site.language,
-            is_page=post.is_page, problems=[], raw=raw,
-        )
-        if fresh is None:
-            raise BlogsiteError(
-                Problem(display_path(path), "the file changed during the build", "build again")
-            )
-        return fresh
-
-
 class Builder:
+    """One build: scan the inputs, load the site (from the cache where it can), key every
+    output, render what changed and write it. Used once, then closed."""
+
     def __init__(
         self,
         config: Config,
@@ -452,7 +276,7 @@ class Builder:
             records.update(self.store.records(wanted))
         # Every record to use, parsed in one go (one JSON document, not thousands) and
         # checked: one that does not hold what a record holds counts as missing.
-        parsed = _parse_records(records)
+        parsed = parse_records(records)
         records = {k: v for k, v in records.items() if k in parsed}
         missing = [
             i for i, key in enumerate(keys)
@@ -792,13 +616,13 @@ class Builder:
         name = f"manifest:{where}"
         self.where = where
         inputs = self._scan(extra=name) if self.use_cache else None
-        manifest = _manifest(self.store.json_blob(name)) if self.store is not None else None
+        manifest = read_manifest(self.store.json_blob(name)) if self.store is not None else None
 
         if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
             horizon = manifest["horizon"]
-            if (horizon is None or self.now.timestamp() < horizon) and _intact(out_dir, manifest):
+            if (horizon is None or self.now.timestamp() < horizon) and intact(out_dir, manifest):
                 self._save()
-                files = _OutputFiles(out_dir, list(manifest["files"]))
+                files = OutputFiles(out_dir, list(manifest["files"]))
                 return BuildResult(
                     self._deferred_site(inputs, manifest), out_dir, files, len(files),
                     time.perf_counter() - started,
@@ -834,7 +658,7 @@ class Builder:
         self.graph = graph
         old_graph = None
         if graph is not None and known and self.store is not None:
-            old_graph = _graph_data(
+            old_graph = read_graph(
                 self.store.json_blob(f"graph:{where}"), self.store.json_blob(f"idents:{where}")
             )
         reusable = self._reusable(old_graph, graph) if graph is not None else None
@@ -846,7 +670,7 @@ class Builder:
             elif out.key is not None and self.use_cache and not self.defer_keys:
                 entry = known.get(out.path) if reusable is not None else None
                 deps = old_deps.get(out.path) if entry is not None else None
-                if deps is not None and not _affected(deps, reusable):
+                if deps is not None and not affected(deps, reusable):
                     # Same site structure, and none of the posts this page shows changed:
                     # its key is the one the last build computed.
                     keys[i], self.deps[i] = entry[0], deps  # type: ignore[index]
@@ -864,7 +688,7 @@ class Builder:
             entry = known.get(out.path)
             if key is None or entry is None or entry[0] != key:
                 todo.append(i)
-            elif on_disk and _same_stat(out_base + out.path, entry):
+            elif on_disk and same_stat(out_base + out.path, entry):
                 unchanged[i] = entry
             elif out.source is None and self.pages is not None:
                 stored[i] = entry
@@ -886,7 +710,7 @@ class Builder:
 
         self._lap("render+write")
         if self.store is not None and inputs is not None:
-            horizon = _horizon(site, self.now)
+            horizon = next_scheduled(site, self.now)
             data = {
                 "format": MANIFEST_FORMAT,
                 "input": inputs.digest,
@@ -933,7 +757,7 @@ class Builder:
                 + f" rendered={self.rendered}",
                 file=sys.stderr,
             )
-        files = _OutputFiles(out_dir, [out.path for out in outputs])
+        files = OutputFiles(out_dir, [out.path for out in outputs])
         return BuildResult(
             site, out_dir, files, len(files), time.perf_counter() - started,
             rendered=self.rendered, changed=changed,
@@ -984,12 +808,12 @@ class Builder:
         if not changed:
             return {}
         # Which field groups changed: the old post's are in its record, still in the store.
-        stored = _parse_records(
+        stored = parse_records(
             self.store.records([a for a, _b in changed.values()]) if self.store else {}
         )
         bits: dict[int, int] = {}
         for i, (a, _b) in changed.items():
-            before = _groups_of(a, stored)
+            before = groups_of(a, stored)
             after = plain_groups(graph["items"][i])
             if before is None:
                 bits[i] = sum(GROUP_BITS.values())  # unknown: every group changed
@@ -1035,7 +859,7 @@ class Builder:
             data = content.read_bytes() if isinstance(content, Path) else content
             d = digest(data)
             entry = old.get(out.path)
-            if entry is not None and entry[1] == d and _same_stat(target, entry):
+            if entry is not None and entry[1] == d and same_stat(target, entry):
                 entries[out.path] = [keys[i], d, entry[2], entry[3]]
                 continue
             if target.parent not in made:
@@ -1056,7 +880,7 @@ class Builder:
         produced = {out.path for out in outputs}
         for rel in old:
             if rel not in produced:
-                changed += _remove(out_dir, rel)
+                changed += remove_output_file(out_dir, rel)
         return entries, changed
 
     def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored):
@@ -1182,243 +1006,6 @@ class Builder:
                     shutil.rmtree(leftover, ignore_errors=True)
         return entries, changed
 
-
-def _horizon(site: Site, now: datetime) -> float | None:
-    """When the next scheduled post goes live (a timestamp), or None: until then, a build
-    with the same inputs gives the same site."""
-    moment = now.timestamp()
-    found: float | None = None
-    for post in site.all_posts:  # newest first: the scheduled ones lead
-        if post.date is None:
-            if post.draft:
-                continue
-            break  # undated posts sort at `now`: what follows is in the past
-        when = post.date.timestamp()
-        if when <= moment:
-            break
-        if not post.draft:
-            found = when if found is None else min(found, when)
-    return found
-
-
-def _groups_of(ident: str, stored: dict[str, dict]) -> dict | None:
-    if ident.startswith("u:"):
-        values = ident[2:].split(",")
-        return dict(zip(GROUPS, values, strict=True)) if len(values) == len(GROUPS) else None
-    record = stored.get(ident)
-    return record["g"] if record is not None else None
-
-
-def _affected(deps: list[int], changed: dict[int, int] | None) -> bool:
-    """Whether a page keyed from `deps` (post index * 64 + groups) shows a change."""
-    if not changed:
-        return False
-    for dep in deps:
-        bits = changed.get(dep >> 6)
-        if bits is not None and bits & dep:
-            return True
-    return False
-
-
-def _parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
-    """Parse stored records; keep those shaped as parse_source writes them."""
-    if not records:
-        return {}
-    blobs = [b if isinstance(b, bytes) else b.encode("utf-8", "surrogatepass") for b in records.values()]
-    try:
-        values = json.loads(b"[" + b",".join(blobs) + b"]")
-    except ValueError:  # one is not JSON: each on its own
-        values = []
-        for blob in blobs:
-            try:
-                values.append(json.loads(blob))
-            except ValueError:
-                values.append(None)
-    good = {}
-    groups = set(GROUPS)
-    for key, record in zip(records, values, strict=True):
-        if type(record) is not dict:
-            continue
-        f, g, w, p = record.get("f"), record.get("g"), record.get("w"), record.get("p")
-        if (
-            type(f) is dict and type(g) is dict and type(w) is int and type(p) is list
-            and g.keys() == groups and all(type(v) is str for v in g.values())
-            and (not p or all(type(x) is list and len(x) == 4 for x in p))
-            and _EAGER_FIELDS <= f.keys()
-        ):
-            good[key] = record
-    return good
-
-
-def _manifest(data: object) -> dict | None:
-    """The last build's manifest, if it is well formed."""
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
-        return None
-    files = data.get("files")
-    if not isinstance(data.get("input"), str) or not isinstance(files, dict):
-        return None
-    horizon = data.get("horizon")
-    if horizon is not None and not isinstance(horizon, (int, float)):
-        return None
-    if not isinstance(data.get("count"), int) or not isinstance(data.get("warnings"), list):
-        return None
-    for warning in data["warnings"]:
-        if not (
-            isinstance(warning, list) and len(warning) == 4
-            and all(isinstance(w, str) for w in warning[:3])
-            and (warning[3] is None or type(warning[3]) is int)
-        ):
-            return None
-    for entry in files.values():
-        if not (
-            type(entry) is list and len(entry) == 4
-            and (entry[0] is None or type(entry[0]) is str)
-            and type(entry[1]) is str and len(entry[1]) > 2 and entry[1].isalnum()
-            and type(entry[2]) is int and type(entry[3]) is int
-        ):
-            return None
-    return data
-
-
-def _graph_data(data: object, more: object) -> dict | None:
-    """The last build's record of what each page was keyed from, if well formed."""
-    if not isinstance(data, dict) or not isinstance(more, dict):
-        return None
-    if more.get("structure") != data.get("structure"):
-        return None
-    paths, idents, deps = data.get("paths"), more.get("idents"), data.get("deps")
-    if not (
-        isinstance(paths, list) and isinstance(idents, list) and len(paths) == len(idents)
-        and all(type(p) is str for p in paths) and all(type(i) is str for i in idents)
-        and isinstance(data.get("structure"), str) and isinstance(deps, dict)
-        and all(type(k) is str for k in deps)
-        and all(
-            type(v) is list and all(type(i) is int and 0 <= i < len(paths) * 64 for i in v)
-            for v in deps.values()
-        )
-    ):
-        return None
-    return {**data, "idents": idents}
-
-
-def _same_stat(path: Path | str, entry: list) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
-
-
-def _intact(out_dir: Path, manifest: dict) -> bool:
-    base = os.path.join(str(out_dir), "")
-    stat = os.stat
-    for rel, entry in manifest["files"].items():
-        try:
-            st = stat(base + rel)
-        except OSError:
-            return False
-        if st.st_size != entry[2] or st.st_mtime_ns != entry[3]:
-            return False
-    return True
-
-
-def _remove(out_dir: Path, rel: str) -> int:
-    """Delete a file the previous build wrote, and the folders it leaves empty."""
-    target = out_dir / rel
-    try:
-        target.unlink()
-    except FileNotFoundError:
-        return 0
-    folder = target.parent
-    while folder != out_dir and folder.is_relative_to(out_dir):
-        try:
-            folder.rmdir()
-        except OSError:
-            break
-        folder = folder.parent
-    return 1
-
-
-class _OutputFiles(Mapping):
-    """BuildResult.files after a build: relative path -> the file in the output folder."""
-
-    def __init__(self, out_dir: Path, paths: list[str]) -> None:
-        self._out = out_dir
-        self._paths = dict.fromkeys(paths)
-
-    def __getitem__(self, rel: str) -> Path:
-        if rel not in self._paths:
-            raise KeyError(rel)
-        return self._out / rel
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
-
-    def __len__(self) -> int:
-        return len(self._paths)
-
-
-def check_output_dir(config: Config, out_dir: Path) -> None:
-    resolved = out_dir.resolve()
-    root = config.root.resolve()
-    if (
-        resolved == root
-        or root.is_relative_to(resolved)
-        or resolved == (root / POSTS_DIR)
-        or resolved == (root / CACHE_DIR)
-    ):
-        raise BlogsiteError(
-            Problem(
-                display_path(config.path),
-                f"the output folder {display_path(out_dir)} would replace the site's own files",
-                'choose a folder of its own, like [build] output = "public"',
-            )
-        )
-    if resolved.is_dir() and any(resolved.iterdir()) and not _looks_built(resolved):
-        raise BlogsiteError(
-            Problem(
-                display_path(out_dir),
-                "the output folder exists and was not written by blogsite; refusing to replace it",
-                "empty or remove it, or build elsewhere with --output DIR",
-            )
-        )
-    if resolved.exists() and not resolved.is_dir():
-        raise BlogsiteError(
-            Problem(display_path(out_dir), "the output path is a file, not a folder", "remove it")
-        )
-
-
-def _looks_built(folder: Path) -> bool:
-    return (folder / "sitemap.xml").is_file() or (folder / "index.html").is_file()
-
-
-def write_atomically(out_dir: Path, files: dict[str, bytes | Path]) -> None:
-    """Write into a staging folder beside out_dir, then swap it in with two renames."""
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = parent / f".{out_dir.name}.staging-{os.getpid()}"
-    old = parent / f".{out_dir.name}.old-{os.getpid()}"
-    for leftover in (staging, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    try:
-        made: set[Path] = set()
-        for rel, content in files.items():
-            target = staging / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            if isinstance(content, Path):
-                shutil.copyfile(content, target)
-            else:
-                target.write_bytes(content)
-        if out_dir.exists():
-            os.replace(out_dir, old)
-        os.replace(staging, out_dir)
-    finally:
-        for leftover in (staging, old):
-            if leftover.exists():
-                shutil.rmtree(leftover, ignore_errors=True)
 
 
 def post_for_slug(site: Site, slug: str) -> Post | None:

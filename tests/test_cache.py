@@ -86,61 +86,6 @@ def test_required_literals_are_necessary() -> None:
         assert _required(re.compile(pattern)) == expected, pattern
 
 
-# ----- the syndication links index
-
-
-def test_links_index_answers_as_the_ledger(tmp_path) -> None:
-    from types import SimpleNamespace
-
-    from blogsite.build import _LinksIndex
-    from blogsite.ledger import Delivery, Entry, Ledger
-
-    urls = ["/a/", "/b/", "/c/", "/d/"]
-    sources = ["posts/a.md", "posts/b.md", ""]
-
-    @given(
-        entries=st.lists(
-            st.tuples(
-                st.sampled_from(urls),
-                st.sampled_from(sources),
-                st.lists(st.sampled_from(urls), max_size=2),
-                st.dictionaries(
-                    st.sampled_from(["x", "mastodon", "bluesky"]),
-                    st.sampled_from(["sent", "failed", "pending"]),
-                ),
-            ),
-            max_size=5,
-        ),
-        post=st.tuples(
-            st.sampled_from(urls),
-            st.sampled_from(["posts/a.md", "posts/b.md", "posts/z.md"]),
-            st.lists(st.sampled_from(urls), max_size=2),
-        ),
-    )
-    @settings(max_examples=200, deadline=None)
-    def check(entries, post) -> None:
-        ledger = Ledger(
-            tmp_path,
-            [
-                Entry(
-                    url=url,
-                    source=source,
-                    previous_urls=list(previous),
-                    networks={
-                        n: Delivery(state=state, remote_url=f"https://{n}.example/{url}")
-                        for n, state in networks.items()
-                    },
-                )
-                for url, source, previous, networks in entries
-            ],
-        )
-        url, source, aliases = post
-        item = SimpleNamespace(url=url, source=tmp_path / source, aliases=tuple(aliases))
-        assert _LinksIndex(ledger)(item) == ledger.links_for(item)
-
-    check()
-
-
 # ----- a cache that is corrupt, foreign or half-written is never trusted
 
 import os  # noqa: E402

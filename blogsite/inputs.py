@@ -1,0 +1,77 @@
+"""The inputs of a build: every source file with the digest of its bytes.
+
+The digest of all of them (and of the build's settings) tells whether anything changed since
+the last build; the stat cache makes it cheap, and is only ever a shortcut to these digests.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from blogsite.cache import StatCache, digest, tree_files
+from blogsite.config import Config
+from blogsite.site import PAGES_DIR, POSTS_DIR, STATIC_DIR, source_names
+
+
+def builtin_theme_dir() -> Path:
+    """blogsite.theme.builtin_theme_dir without importing Jinja (tests check they agree)."""
+    packaged = Path(__file__).parent / "_theme"
+    if (packaged / "base.html").is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "theme"
+
+
+@dataclass
+class Inputs:
+    posts: list[tuple[str, str, str | None]]  # (relative path, path, digest) in file order
+    pages: list[tuple[str, str, str | None]]
+    files: dict[str, str | None]  # every other input file (path -> digest)
+    others: list[str]  # the other files' part of the digest
+    settings: str
+    deferred: bool = False  # posts not hashed yet: their parsers will (first builds)
+
+    @property
+    def digest(self) -> str:
+        """All of the above, and the build's settings."""
+        parts = [self.settings]
+        for label, found in ((POSTS_DIR, self.posts), (PAGES_DIR, self.pages)):
+            parts.append(label)
+            parts.extend(f"{rel}\0{d}" for rel, _, d in found)
+        parts.extend(self.others)
+        return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
+
+
+def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = False) -> Inputs:
+    """Every input file with its digest. With `defer`, posts and pages the stat cache does
+    not know are not read here: the workers that parse them hash them (first builds)."""
+    root = config.root
+    parts: list[str] = []
+    file_digest = stat.deferred_digest if defer else stat.file_digest
+
+    def sources(folder: str) -> list[tuple[str, str, str | None]]:
+        base = os.path.join(str(root / folder), "")  # with its separator: paths by concatenation
+        return [(rel, base + rel, file_digest(base + rel)) for rel in source_names(root / folder)]
+
+    posts = sources(POSTS_DIR)
+    pages = sources(PAGES_DIR)
+    files: dict[str, str | None] = {}
+    for label, folder in (
+        ("theme", root / "theme"),
+        ("builtin", builtin_theme_dir()),
+        ("static", root / STATIC_DIR),
+    ):
+        parts.append(label)
+        base = os.path.join(str(folder), "")
+        for rel in tree_files(folder):
+            path = base + rel
+            d = stat.file_digest(path)
+            files[path] = d
+            parts.append(f"{rel}\0{d}")
+    for name in ("site.toml", "syndication.toml"):
+        path = str(root / name)
+        d = stat.file_digest(path)
+        files[path] = d
+        parts.append(f"{name}\0{d}")
+    return Inputs(posts, pages, files, parts, settings, defer)

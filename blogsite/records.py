@@ -1,0 +1,121 @@
+"""Posts as the build cache stores them: the records of their small fields, checked before
+use, and the bodies (html, toc, summaries) read only when a page shows them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from blogsite.cache import Store, digest
+from blogsite.config import Config
+from blogsite.deps import GROUPS
+from blogsite.errors import BlogsiteError, Problem, display_path
+from blogsite.post import LAZY_FIELDS, Post
+
+# The fields a stored record must hold (the others are read when pages need them).
+EAGER_FIELDS = {
+    f.name for f in dataclasses.fields(Post)
+    if f.name not in (*LAZY_FIELDS, "source", "url")
+}
+
+
+class Contents:
+    """Loads a cached post's html, toc and body when a page needs them.
+
+    The last few hundred are kept: the newest posts are in every feed (the site's and
+    their tags'), so their bodies are read many times in a row."""
+
+    RECENT = 256
+
+    def __init__(self, config: Config, store: Store | None, memory: dict | None) -> None:
+        self.config = config
+        self.store = store
+        self.memory = memory
+        self.recent: OrderedDict[tuple[str, bool], dict] = OrderedDict()
+
+    def __call__(self, post: Any, name: str) -> str:
+        if name == "body":
+            return self._reparse(post).body
+        extra = name not in ("html", "toc")
+        key = post._key
+        found = self.recent.get((key, extra))
+        if found is not None:
+            self.recent.move_to_end((key, extra))
+        else:
+            if self.memory is not None:
+                entry = self.memory.get(key)
+                if entry is not None:
+                    found = json.loads(entry[1][1] if extra else entry[1][0])
+            if found is None and self.store is not None:
+                found = self.store.content(key, extra)
+            if found is not None:
+                self.recent[(key, extra)] = found
+                if len(self.recent) > self.RECENT:
+                    self.recent.popitem(last=False)
+        if found is not None and isinstance(found.get(name), str):
+            return found[name]
+        return getattr(self._reparse(post), name)
+
+    def _reparse(self, post: Any) -> Post:
+        """Parse the source again: for the body (never stored), or a damaged cache entry."""
+        from blogsite.post import parse_post
+
+        path = Path(post.source)
+        try:
+            raw = path.read_bytes()
+        except OSError:
+            raw = None
+        if raw is None or digest(raw) != post._digest:
+            raise BlogsiteError(
+                Problem(display_path(path), "the file changed during the build", "build again")
+            )
+        fresh = parse_post(
+            path, zone=self.config.zone, default_lang=self.config.site.language,
+            is_page=post.is_page, problems=[], raw=raw,
+        )
+        if fresh is None:
+            raise BlogsiteError(
+                Problem(display_path(path), "the file changed during the build", "build again")
+            )
+        return fresh
+
+
+def parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
+    """Parse stored records; keep those shaped as parse_source writes them."""
+    if not records:
+        return {}
+    blobs = [b if isinstance(b, bytes) else b.encode("utf-8", "surrogatepass") for b in records.values()]
+    try:
+        values = json.loads(b"[" + b",".join(blobs) + b"]")
+    except ValueError:  # one is not JSON: each on its own
+        values = []
+        for blob in blobs:
+            try:
+                values.append(json.loads(blob))
+            except ValueError:
+                values.append(None)
+    good = {}
+    groups = set(GROUPS)
+    for key, record in zip(records, values, strict=True):
+        if type(record) is not dict:
+            continue
+        f, g, w, p = record.get("f"), record.get("g"), record.get("w"), record.get("p")
+        if (
+            type(f) is dict and type(g) is dict and type(w) is int and type(p) is list
+            and g.keys() == groups and all(type(v) is str for v in g.values())
+            and (not p or all(type(x) is list and len(x) == 4 for x in p))
+            and EAGER_FIELDS <= f.keys()
+        ):
+            good[key] = record
+    return good
+
+
+def groups_of(ident: str, stored: dict[str, dict]) -> dict | None:
+    if ident.startswith("u:"):
+        values = ident[2:].split(",")
+        return dict(zip(GROUPS, values, strict=True)) if len(values) == len(GROUPS) else None
+    record = stored.get(ident)
+    return record["g"] if record is not None else None
