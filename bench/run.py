@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
 import math
 import os
 import platform
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -503,83 +505,166 @@ class Outcome:
         }
 
 
-def run_generator(
-    gen: Generator,
-    size: int,
-    posts: list[corpus.Post],
-    site: Path,
-    runs: int,
-    logs: Path,
-    counts: dict[str, dict],
-    problems: list[str],
-) -> dict[str, Outcome]:
-    results: dict[str, Outcome] = {}
-    edit_target = posts[len(posts) // 2]
+class Runner:
+    """One generator's cases on one corpus size. Its steps are called in turn with the
+    other generators' (run_size): every case's runs interleave across generators, so that a
+    machine whose speed drifts slows all of them alike and the ratios stay fair."""
 
-    def build(case: str, i: int, cwd: Path) -> bool:
-        logfile = logs / f"{size}-{gen.name}-{case}-{i}.log"
+    def __init__(
+        self,
+        gen: Generator,
+        size: int,
+        posts: list[corpus.Post],
+        site: Path,
+        runs: int,
+        logs: Path,
+        counts: dict[str, dict],
+        problems: list[str],
+    ) -> None:
+        self.gen, self.size, self.posts, self.site = gen, size, posts, site
+        self.runs, self.logs, self.counts, self.problems = runs, logs, counts, problems
+        self.results: dict[str, Outcome] = {}
+        self.edit_target = posts[len(posts) // 2]
+        self.stopped = False  # a build failed: the cases after it are skipped
+
+    def build(self, case: str, i: int, cwd: Path) -> bool:
+        gen, size = self.gen, self.size
+        logfile = self.logs / f"{size}-{gen.name}-{case}-{i}.log"
         r = timed(gen.argv(cwd), cwd, logfile)
-        results.setdefault(case, Outcome()).runs.append(r)
+        self.results.setdefault(case, Outcome()).runs.append(r)
         status = "ok" if r["rc"] == 0 else f"FAILED rc={r['rc']} (log: {logfile})"
         log(
-            f"  {size:>6} {gen.name:<16} {case:<6} run {i + 1}/{runs}: {r['wall_s']:8.2f} s "
+            f"  {size:>6} {gen.name:<16} {case:<6} run {i + 1}/{self.runs}: {r['wall_s']:8.2f} s "
             f"cpu {r['user_s'] + r['sys_s']:7.2f} s  max RSS {r['maxrss_kb'] / 1024:5.0f} MB  "
             f"tree PSS {r['tree_pss_peak_kb'] / 1024:5.0f} MB  {status}"
         )
         if r["rc"] != 0:
-            results[case].failed = True
+            self.results[case].failed = True
+            self.stopped = True
             tail = logfile.read_text(errors="replace").splitlines()[-15:]
             log("    " + "\n    ".join(tail))
         return r["rc"] == 0
 
-    if "cold" in gen.cases:
-        for i in range(runs):
+    def step(self, case: str, i: int) -> None:
+        """Run i of `case` (nothing if this generator has no such case or stopped)."""
+        gen, site = self.gen, self.site
+        if self.stopped or case not in gen.cases or i >= self.runs:
+            return
+        if case == "cold":
             clean(site, gen)
-            if not build("cold", i, site):
-                return results
-        counts[gen.name] = count_pages(site / gen.output)
-    elif not (site / gen.output).is_dir():
-        # e.g. Pelican without cache sharing the cached site: needs a built output
-        clean(site, gen)
-        timed(gen.argv(site), site, logs / f"{size}-{gen.name}-prepare.log")
-    if "edit" in gen.cases:
-        path = corpus.post_path(gen.source, site, edit_target.slug)
-        page = site / gen.output / edit_target.permalink_path / "index.html"
-        for i in range(runs):
-            k = i + 1 + (100 if gen.name.endswith("nocache") else 0)
+            if self.build("cold", i, site) and i == self.runs - 1:
+                self.counts[gen.name] = count_pages(site / gen.output)
+        elif case == "edit":
+            if i == 0 and "cold" not in gen.cases:
+                # e.g. Pelican without its cache: needs a built output first
+                clean(site, gen)
+                timed(gen.argv(site), site, self.logs / f"{self.size}-{gen.name}-prepare.log")
+            path = corpus.post_path(gen.source, site, self.edit_target.slug)
+            page = site / gen.output / self.edit_target.permalink_path / "index.html"
+            k = i + 1
             with open(path, "a", encoding="utf-8") as f:
                 f.write(corpus.edit_paragraph(k))
-            if not build("edit", i, site):
-                break
-            # An incremental build must still show the edit.
-            text = page.read_text(errors="replace") if page.is_file() else ""
-            if not re.search(rf"{corpus.EDIT_MARK} {k}\D", text):
-                problem = f"{size} posts: {gen.name}: the edited post's page lacks edit {k} after the build"
-                log("    WARNING: " + problem)
-                problems.append(problem)
-    if "noop" in gen.cases:
-        for i in range(runs):
-            if not build("noop", i, site):
-                break
-    if "clone" in gen.cases:
-        # The clone takes the site's own path (as a CI checkout usually does): Pelican
-        # keys its cache by absolute path, so a clone elsewhere would never hit it.
-        original = site.parent / f"{site.name}-original"
-        new_post = corpus.extra_post(posts)
-        for i in range(runs):
+            if self.build("edit", i, site):
+                # An incremental build must still show the edit.
+                text = page.read_text(errors="replace") if page.is_file() else ""
+                if not re.search(rf"{corpus.EDIT_MARK} {k}\D", text):
+                    problem = (
+                        f"{self.size} posts: {gen.name}: the edited post's page lacks edit {k} "
+                        "after the build"
+                    )
+                    log("    WARNING: " + problem)
+                    self.problems.append(problem)
+        elif case == "noop":
+            self.build("noop", i, site)
+        elif case == "clone":
+            # The clone takes the site's own path (as a CI checkout usually does): Pelican
+            # keys its cache by absolute path, so a clone elsewhere would never hit it.
+            original = site.parent / f"{site.name}-original"
             site.rename(original)
             try:
                 clone_site(original, site, gen)
-                corpus.write_post(gen.source, site, new_post)
-                ok = build("clone", i, site)
-                if i == runs - 1 and ok:
-                    counts[gen.name + ":clone"] = count_pages(site / gen.output)
+                corpus.write_post(gen.source, site, corpus.extra_post(self.posts))
+                ok = self.build("clone", i, site)
+                if i == self.runs - 1 and ok:
+                    self.counts[gen.name + ":clone"] = count_pages(site / gen.output)
             finally:
                 shutil.rmtree(site, ignore_errors=True)
                 original.rename(site)
-            if not ok:
-                break
-    return results
+
+
+def run_size(runners: list[Runner]) -> None:
+    """Every case in order (cold, edit, noop, clone); within a case, run 1 of each
+    generator, then run 2 of each, and so on."""
+    for case in CASES:
+        for i in range(max((r.runs for r in runners), default=0)):
+            for runner in runners:
+                runner.step(case, i)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_latency(gen: Generator, site: Path, posts: list[corpus.Post], runs: int, logs: Path) -> list[float]:
+    """`blogsite serve`: milliseconds from saving an edit to a post to its page, with the
+    edit, fetched after the live-reload event a browser would reload on. A browser adds its
+    own drawing time (tests/test_browser.py checks the reload in Chromium)."""
+    port = _free_port()
+    argv = gen.argv(site)[:-1] + ["serve", "--port", str(port)]
+    logfile = logs / f"{len(posts)}-blogsite-serve.log"
+    latencies: list[float] = []
+    with open(logfile, "w", encoding="utf-8") as log_out:
+        proc = subprocess.Popen(argv, cwd=site, stdout=subprocess.PIPE, stderr=log_out, text=True)
+        try:
+            assert proc.stdout is not None
+            while True:  # "Serving on ..." once the first build is done
+                line = proc.stdout.readline()
+                log_out.write(line)
+                if not line:
+                    raise RuntimeError(f"blogsite serve did not start (log: {logfile})")
+                if "Serving on" in line:
+                    break
+            target = posts[len(posts) // 3]
+            path = corpus.post_path("blogsite", site, target.slug)
+            page = "/" + target.permalink_path.strip("/") + "/"
+            events = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            events.request("GET", "/__blogsite/events")
+            stream = events.getresponse()
+
+            def next_event() -> str:
+                while True:
+                    raw = stream.fp.readline()
+                    if not raw:
+                        raise RuntimeError("the event stream closed")
+                    if raw.startswith(b"data:"):
+                        return raw.decode().strip()
+
+            next_event()  # the current version
+            for i in range(runs):
+                k = 500 + i
+                time.sleep(0.5)  # as a writer would: not in the middle of the last rebuild
+                started = time.perf_counter()
+                with open(path, "a", encoding="utf-8") as f:
+                    f.write(corpus.edit_paragraph(k))
+                next_event()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", page)
+                body = conn.getresponse().read().decode("utf-8", "replace")
+                conn.close()
+                elapsed = (time.perf_counter() - started) * 1000
+                if not re.search(rf"{corpus.EDIT_MARK} {k}\D", body):
+                    raise RuntimeError(f"the page {page} lacks edit {k} after the reload event")
+                latencies.append(round(elapsed, 1))
+            events.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return latencies
 
 
 def warm_up(gen: Generator, sites: Path, logs: Path) -> None:
@@ -634,10 +719,11 @@ def markdown_tables(data: dict) -> str:
     for metric, title, unit in (
         ("median_wall_s", "Wall time", "s"),
         ("median_cpu_s", "CPU time (user + system; less sensitive to a busy machine)", "s"),
+        ("median_maxrss_mb", "Peak memory of the largest single process (max RSS)", "MB"),
         (
             "median_peak_mb",
-            "Peak memory (max RSS of the largest process, or the sampled sum of PSS over "
-            "the process tree if larger)",
+            "Peak memory of all processes together (the sampled sum of PSS over the process "
+            "tree, or the largest max RSS if higher)",
             "MB",
         ),
     ):
@@ -675,6 +761,62 @@ def markdown_tables(data: dict) -> str:
     return "\n".join(lines)
 
 
+# The issue's targets: (label, size, case, metric, peer, the least ratio peer / blogsite).
+TARGETS = [
+    ("cold build, 2.5x faster than Pelican", 1000, "cold", "median_wall_s", "pelican", 2.5),
+    ("cold build, 2.5x faster than Pelican", 10000, "cold", "median_wall_s", "pelican", 2.5),
+    ("one post edited, 4x faster than Hugo", 10000, "edit", "median_wall_s", "hugo", 4.0),
+    ("one post edited, 15x faster than Pelican with its cache", 10000, "edit", "median_wall_s",
+     "pelican", 15.0),
+    ("nothing changed, 10x faster than Hugo", 10000, "noop", "median_wall_s", "hugo", 10.0),
+    ("peak memory of a process, cold, at most Pelican's", 10000, "cold", "median_maxrss_mb",
+     "pelican", 1.0),
+    ("peak memory of a process, edit, at most Pelican's", 10000, "edit", "median_maxrss_mb",
+     "pelican", 1.0),
+    ("peak memory of all processes, cold, at most Pelican's", 10000, "cold", "median_peak_mb",
+     "pelican", 1.0),
+]
+
+
+def targets_table(data: dict) -> str:
+    """Each target of the issue, met or not, from this run's medians."""
+    results = data["results"]
+
+    def value(size: int, gen: str, case: str, metric: str) -> float | None:
+        v = results.get(str(size), {}).get(gen, {}).get(case, {}).get(metric)
+        return v if isinstance(v, (int, float)) and not math.isnan(v) else None
+
+    lines = [
+        "### Targets (from this run's medians)",
+        "",
+        "| posts | target | measured | met |",
+        "|---:|---|---:|---|",
+    ]
+    for label, size, case, metric, peer, least in TARGETS:
+        ours, theirs = value(size, "blogsite", case, metric), value(size, peer, case, metric)
+        if ours is None or theirs is None or ours <= 0:
+            continue
+        ratio = theirs / ours
+        lines.append(f"| {size:,} | {label} | ×{ratio:.2f} | {'yes' if ratio >= least else 'NO'} |")
+    for size in data["sizes"]:
+        clone, edit = value(size, "blogsite", "clone", "median_wall_s"), value(
+            size, "blogsite", "edit", "median_wall_s"
+        )
+        if clone is not None and edit:
+            lines.append(
+                f"| {size:,} | fresh clone + restored cache + 1 new post as fast as an edit (within 25%) | "
+                f"{clone:.2f} s vs {edit:.2f} s (×{clone / edit:.1f}) | "
+                f"{'yes' if clone <= edit * 1.25 else 'NO'} |"
+            )
+    for size, found in sorted(data.get("serve", {}).items(), key=lambda kv: int(kv[0])):
+        ms = found["median_ms"]
+        lines.append(
+            f"| {int(size):,} | `blogsite serve`: a saved edit shown within 300 ms | {ms:.0f} ms | "
+            f"{'yes' if ms <= 300 else 'NO'} |"
+        )
+    return "\n".join(lines) if len(lines) > 4 else ""
+
+
 def report_text(info: dict) -> str:
     header = (
         f"blogsite benchmark, {info['date']}: {info['machine']['cpu']}, "
@@ -696,7 +838,11 @@ def report_text(info: dict) -> str:
             extra = ", ".join(f"{k}: {v}" for k, v in c.get("extra", {}).items())
             cells = " | ".join(str(c.get(k, "")) for k in COMPARED)
             counts.append(f"| {int(size):,} | {name} | {cells} | {extra} |")
-    return "\n\n".join(x for x in (header, markdown_tables(info), "\n".join(counts), notes, warnings) if x)
+    return "\n\n".join(
+        x
+        for x in (header, targets_table(info), markdown_tables(info), "\n".join(counts), notes, warnings)
+        if x
+    )
 
 
 # --- main ----------------------------------------------------------------------------------
@@ -741,6 +887,11 @@ def main(argv: list[str] | None = None) -> int:
         metavar="COMMIT",
         help="measure blogsite as committed at COMMIT (e.g. HEAD), exported into the work folder "
         "and run with the project's .venv, instead of the live editable checkout",
+    )
+    ap.add_argument(
+        "--no-serve",
+        action="store_true",
+        help="skip measuring how soon `blogsite serve` shows a saved edit",
     )
     ap.add_argument(
         "--report",
@@ -805,12 +956,13 @@ def main(argv: list[str] | None = None) -> int:
         posts = corpus.generate(size)
         size_dir = sites / str(size)
         shutil.rmtree(size_dir, ignore_errors=True)
-        for source in sorted({g.source for g in gens.values()}):
-            corpus.write_site(source, size_dir / source, posts, BENCH / "themes")
+        for gen in gens.values():  # a folder each: runs interleave, so none may share one
+            corpus.write_site(gen.source, size_dir / gen.name, posts, BENCH / "themes")
         mean_kb = sum(len(p.body.encode()) for p in posts) / size / 1000
         log(f"corpus written in {time.perf_counter() - t:.1f} s (mean post body {mean_kb:.2f} kB)")
         counts: dict[str, dict] = {}
         per_size: dict[str, dict] = {}
+        runners: list[Runner] = []
         for gen in gens.values():
             runs = args.runs
             if gen.source == "pelican" and size >= LARGE and args.pelican_large_runs < runs:
@@ -821,10 +973,23 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 info["notes"].append(note)
                 log("note: " + note)
-            outcome = run_generator(
-                gen, size, posts, size_dir / gen.source, runs, logs, counts, info["warnings"]
+            runners.append(
+                Runner(gen, size, posts, size_dir / gen.name, runs, logs, counts, info["warnings"])
             )
-            per_size[gen.name] = {case: o.summary() for case, o in outcome.items()}
+        run_size(runners)
+        for runner in runners:
+            gen = runner.gen
+            per_size[gen.name] = {case: o.summary() for case, o in runner.results.items()}
+            if gen.name == "blogsite" and not args.no_serve and not runner.stopped:
+                try:
+                    found = serve_latency(gen, runner.site, posts, max(runner.runs, 5), logs)
+                except (RuntimeError, OSError) as exc:
+                    info["warnings"].append(f"{size} posts: blogsite serve: {exc}")
+                else:
+                    info.setdefault("serve", {})[str(size)] = {
+                        "runs_ms": found, "median_ms": round(statistics.median(found), 1)
+                    }
+                    log(f"  {size:>6} blogsite serve: edit shown after {found} ms")
         base = per_size.get("blogsite", {})
         for name, per_case in per_size.items():
             for case, res in per_case.items():
