@@ -1,3 +1,3 @@
-from blogsite.cli import main
+from blogsite.cli import run
 
-raise SystemExit(main())
+run()
