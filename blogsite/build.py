@@ -47,6 +47,7 @@ from blogsite.config import Config
 from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.inputs import Inputs, builtin_theme_dir, scan_inputs
+from blogsite.layout import Layout, staging_dir
 from blogsite.manifest import (
     MANIFEST_FORMAT,
     affected,
@@ -73,6 +74,8 @@ if TYPE_CHECKING:
 # Above this many files to write, a build stages a whole new folder (with hard links for
 # the unchanged files) rather than replacing files one by one in place.
 IN_PLACE_MAX = 400
+# Pages to render from which the listings' summaries are read in one query first.
+PREFETCH_MIN = 200
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,7 @@ class Builder:
         self.defer_keys = False
         self.frozen = False
         self.pages = PageStore(config.root) if self.store is not None else None
+        self.layout: Layout | None = None
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -318,6 +322,7 @@ class Builder:
                 inputs.deferred = False
 
         contents = Contents(config, self.store, memory)
+        self.contents = contents
         make_url = url_maker(config)
         zones: dict[str, ZoneInfo] = {}
         session_posts = self.session.posts if self.session is not None else {}
@@ -604,6 +609,8 @@ class Builder:
         try:
             return self._build(out_dir, collect)
         finally:
+            if self.layout is not None:
+                self.layout.discard()
             if collect:
                 gc.enable()
 
@@ -615,8 +622,13 @@ class Builder:
         where = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved
         name = f"manifest:{where}"
         self.where = where
-        inputs = self._scan(extra=name) if self.use_cache else None
         manifest = read_manifest(self.store.json_blob(name)) if self.store is not None else None
+        if (manifest is not None and self.pages is not None and self.session is None
+                and os.environ.get("BLOGSITE_LAYOUT") != "0"):
+            # No output folder but a cache that knows it (a fresh clone): its folders and
+            # unchanged pages are laid out while the site loads.
+            self.layout = Layout.start(out_dir, manifest["files"], self.pages)
+        inputs = self._scan(extra=name) if self.use_cache else None
 
         if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
             horizon = manifest["horizon"]
@@ -696,6 +708,9 @@ class Builder:
                 todo.append(i)
 
         self._lap("keys")
+        if len(todo) > PREFETCH_MIN and getattr(self, "contents", None):
+            # Before the render workers fork: they inherit what is read here.
+            self.contents.prefetch(site.all_posts)
         staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
         if staged:
             entries, changed = self._write_staged(
@@ -888,16 +903,31 @@ class Builder:
         parent = out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
         pid = os.getpid()
-        staging = parent / f".{out_dir.name}.staging-{pid}"
+        staging = staging_dir(out_dir)
         previous = parent / f".{out_dir.name}.old-{pid}"
-        for leftover in (staging, previous):
+        # What a layout placed in the staging folder (path -> digest), if there is one.
+        placed = self.layout.wait() if self.layout is not None else None
+        for leftover in (previous,) if placed is not None else (staging, previous):
             if leftover.exists():
                 shutil.rmtree(leftover)
         entries: dict[str, list] = {}
         changed = 0
+        produced = {out.path for out in outputs}
         try:
-            staging.mkdir()
             made: set[str] = set()
+            if placed is None:
+                placed = {}
+                staging.mkdir()
+            else:
+                for rel in [rel for rel in placed if rel not in produced]:
+                    remove_output_file(staging, rel)  # a page no longer made (a post deleted)
+                    del placed[rel]
+                for i, entry in list(stored.items()):
+                    rel = outputs[i].path
+                    if placed.get(rel) == entry[1]:
+                        st = os.stat(staging / rel)
+                        entries[rel] = [keys[i], entry[1], st.st_size, st.st_mtime_ns]
+                        del stored[i]
 
             def place(rel: str) -> Path:
                 target = staging / rel
@@ -922,6 +952,8 @@ class Builder:
                 out = outputs[i]
                 if out.source is not None:
                     target = place(out.path)
+                    if out.path in placed:
+                        os.unlink(target)  # a link into the page store: never write through it
                     shutil.copyfile(out.source, target)
                     st = target.stat()
                     entries[out.path] = [keys[i], digest(target.read_bytes()), st.st_size,
@@ -950,6 +982,8 @@ class Builder:
                 if folder and folder not in folders:
                     os.makedirs(base + folder, exist_ok=True)
                     folders.add(folder)
+                if out.path in placed:
+                    os.unlink(target)  # a link into the page store: never write through it
                 d = taken.get(j)
                 if d is not None and pages is not None and pages.take(d, Path(target)):
                     st = os.stat(target)
@@ -982,7 +1016,6 @@ class Builder:
                     self.deps[i] = deps
             self._lap("write:pages")
 
-            produced = {out.path for out in outputs}
             if old:  # keep the files the previous build did not write (not ours to delete)
                 for rel in tree_files(out_dir):
                     if rel not in produced and rel not in old:

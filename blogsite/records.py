@@ -59,6 +59,21 @@ class Contents:
             return found[name]
         return getattr(self._reparse(post), name)
 
+    def prefetch(self, posts: Any) -> None:
+        """Read the summaries and teasers of these posts in one query, before many listing
+        pages are rendered (a thousand home pages would otherwise make ten thousand)."""
+        if self.store is None:
+            return
+        wanted = {
+            p.__dict__["_key"]: p for p in posts
+            if "_key" in p.__dict__ and "_lazy_summary_html" not in p.__dict__
+        }
+        for key, found in self.store.extras(set(wanted)).items():
+            state = wanted[key].__dict__
+            for name in ("summary_html", "teaser"):
+                if isinstance(found.get(name), str):
+                    state["_lazy_" + name] = found[name]
+
     def _reparse(self, post: Any) -> Post:
         """Parse the source again: for the body (never stored), or a damaged cache entry."""
         from blogsite.post import parse_post

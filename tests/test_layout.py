@@ -1,0 +1,149 @@
+"""A fresh clone's output folder, laid out from the cache by a child process while the site
+loads (blogsite/layout.py): the same bytes as a cold build, whatever the layout found."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from blogsite import layout as layout_module
+from blogsite.build import build_site
+from blogsite.cache import CACHE_DIR, PageStore, digest
+from blogsite.config import load_config
+from blogsite.errors import BlogsiteError
+from blogsite.layout import Layout
+from tests.test_incremental import (
+    BODIES,
+    NOW,
+    _copy_site,
+    folders,
+    make_fixture,
+    post_text,
+    reference,
+    tree,
+)
+
+
+@pytest.fixture
+def placed(monkeypatch):
+    """Lay out even small sites; record what each layout placed (None: none made)."""
+    monkeypatch.setattr(Layout, "MIN_FILES", 1)
+    found: list[dict | None] = []
+    wait = Layout.wait
+
+    def spy(self):
+        result = wait(self)
+        found.append(None if result is None else dict(result))
+        return result
+
+    monkeypatch.setattr(Layout, "wait", spy)
+    return found
+
+
+def _site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    make_fixture(root)
+    for i in range(5, 25):
+        (root / "posts" / f"x{i}.md").write_text(
+            post_text(f"Article {i}", f"2023-{i % 12 + 1:02d}-0{i % 9 + 1}", BODIES[i % 5],
+                      ["vélo"] if i % 2 else ())
+        )
+    build_site(load_config(root), now=NOW)
+    return root
+
+
+def _clone(tmp_path: Path, root: Path) -> Path:
+    clone = tmp_path / "clone" / "site"
+    _copy_site(root, clone)
+    return clone
+
+
+def _leftovers(folder: Path) -> list[str]:
+    """What a build left beside the output folder (staging folders, reports)."""
+    return sorted(n for n in os.listdir(folder) if "staging" in n or ".old-" in n)
+
+
+def _store_is_sound(root: Path) -> None:
+    for path in (root / CACHE_DIR / "pages").rglob("*"):
+        if path.is_file():
+            assert digest(path.read_bytes()) == path.name, f"{path} was written through"
+
+
+def test_a_fresh_clone_is_laid_out_and_patched(tmp_path, placed, monkeypatch):
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    # Stale pages stay in the store, so that one written through would show below.
+    monkeypatch.setattr(PageStore, "prune", lambda self, live: None)
+    (clone / "posts" / "x7.md").write_text(post_text("Changé", "2023-08-08", BODIES[1]))
+    (clone / "posts" / "x8.md").unlink()  # its page was laid out, and must go
+    (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
+    result = build_site(load_config(clone), now=NOW)
+    assert placed and placed[0], "no layout was made"
+    assert "2023/09/article-8/index.html" in placed[0]
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    assert folders(clone / "public") == folders(tmp_path / "ref")
+    assert 0 < result.rendered < len(result.files) // 2
+    assert _leftovers(clone.parent) == [] and _leftovers(clone) == []
+    _store_is_sound(clone)
+
+
+def test_pages_replaced_after_a_layout_leave_the_page_store_sound(tmp_path, placed, monkeypatch):
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    monkeypatch.setattr(PageStore, "prune", lambda self, live: None)
+    build_site(load_config(clone), now=NOW)
+    assert placed and placed[0]
+    # Every page of the clone is now a link into the page store: an edit must replace
+    # files, never write into them.
+    for name in ("x5.md", "x6.md", "p1.md"):
+        path = clone / "posts" / name
+        path.write_text(path.read_text() + "\nUn ajout : oui !\n")
+    (clone / "site.toml").write_text((clone / "site.toml").read_text().replace("Carnet", "Cahier"))
+    build_site(load_config(clone), now=NOW)
+    _store_is_sound(clone)
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    shutil.rmtree(clone / "public")
+    build_site(load_config(clone), now=NOW)
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+
+
+def test_a_damaged_stored_page_is_rendered_again(tmp_path, placed):
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    stored = sorted(p for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file())
+    for path in stored[::3]:
+        path.write_bytes(path.read_bytes()[:-5] + b"oops!")
+    build_site(load_config(clone), now=NOW)
+    assert placed and placed[0] is not None
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+
+
+def test_a_layout_that_failed_is_thrown_away(tmp_path, placed, monkeypatch):
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    real = layout_module._lay_out
+
+    def half(staging, files, store, report):
+        real(staging, files[: len(files) // 2], store, report)
+        os.unlink(report)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(layout_module, "_lay_out", half)
+    build_site(load_config(clone), now=NOW)
+    assert placed == [None]
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    assert _leftovers(clone) == []
+
+
+def test_a_failed_build_leaves_no_layout_behind(tmp_path, placed):
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    (clone / "posts" / "x9.md").write_text("---\ntitle: [unclosed\n---\nOups\n")
+    with pytest.raises(BlogsiteError):
+        build_site(load_config(clone), now=NOW)
+    assert not (clone / "public").exists()
+    assert _leftovers(clone) == []
+    _store_is_sound(clone)
