@@ -36,7 +36,7 @@ from blogsite import __version__
 
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
-FORMAT = "blogsite-cache-4"
+FORMAT = "blogsite-cache-5"
 DEPENDENCIES = {
     "markdown": "markdown",
     "pygments": "pygments",
@@ -480,9 +480,12 @@ def _prepare(conn: sqlite3.Connection, code: str) -> None:
         )
         conn.execute("COMMIT")
     conn.execute(
+        # The small columns first: a row's first bytes are on its B-tree page, the rest on
+        # overflow pages, and SQLite walks those to reach a column after a large one.
+        # Listings read `extra` (summaries) of every post; only post pages read `content`.
         "CREATE TABLE IF NOT EXISTS posts (key TEXT PRIMARY KEY, meta BLOB NOT NULL,"
-        " meta_sum TEXT NOT NULL, content BLOB NOT NULL, content_sum TEXT NOT NULL,"
-        " extra BLOB NOT NULL, extra_sum TEXT NOT NULL)"
+        " meta_sum TEXT NOT NULL, extra BLOB NOT NULL, extra_sum TEXT NOT NULL,"
+        " content BLOB NOT NULL, content_sum TEXT NOT NULL)"
     )
     conn.execute(
         "CREATE TABLE IF NOT EXISTS blobs (name TEXT PRIMARY KEY, data BLOB NOT NULL,"
