@@ -181,6 +181,9 @@ class Session:
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
         self.posts: dict[tuple[str, str], tuple[Post, list]] = {}  # (key, path) -> post
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
+        # What each page was keyed from, and the site's structure then (Builder._graph).
+        self.deps: dict[str, list[int]] = {}
+        self.graph: dict | None = None
 
 
 class Builder:
@@ -267,11 +270,13 @@ class Builder:
         ]
         records: dict[str, str | bytes] = {}
         memory = self.session.records if self.session is not None else None
-        if memory is not None:
-            for key in keys:
-                if key is not None and key in memory:
-                    records[key] = memory[key][0]
         kept = self.session.posts if self.session is not None else {}
+        if memory is not None:
+            for key, job in zip(keys, jobs, strict=True):
+                # A post `serve` kept from the last rebuild is used as it is: its record
+                # need not be parsed again.
+                if key is not None and key in memory and (key, job[2]) not in kept:
+                    records[key] = memory[key][0]
         if self.store is not None:
             wanted = [
                 k for k, (_kind, _rel, path, _d) in zip(keys, jobs, strict=True)
@@ -505,11 +510,30 @@ class Builder:
         files: dict[str, bytes | Path] = {}
         todo: list[int] = []
         keys: dict[int, str | None] = {}
+        graph = None
+        reusable = None
+        deps: dict[str, list[int]] = {}
+        if session is not None and self.inputs is not None:
+            # As a build does: with the same structure, only the pages showing a post that
+            # changed are keyed again (a save is one post's body, most of the time).
+            graph = self._graph(site, renderer, self.inputs)
+            reusable = self._reusable(session.graph, graph)
         for i, out in enumerate(outputs):
             if out.source is not None:
                 files[out.path] = out.source
                 continue
-            key = out.key() if (session is not None and out.key is not None) else None
+            key = None
+            if session is not None and out.key is not None:
+                old = session.pages.get(out.path)
+                before = session.deps.get(out.path) if reusable is not None else None
+                if old is not None and before is not None and not affected(before, reusable):
+                    keys[i] = old[0]
+                    files[out.path] = old[1]
+                    deps[out.path] = before
+                    continue
+                key, found = self._key_function(out, graph)()
+                if found is not None:
+                    deps[out.path] = found
             keys[i] = key
             if session is not None and key is not None:
                 old = session.pages.get(out.path)
@@ -526,6 +550,11 @@ class Builder:
                 for i in keys
                 if keys[i] is not None
             }
+            session.deps = {path: d for path, d in deps.items() if path in session.pages}
+            session.graph = (
+                {"structure": graph["structure"], "paths": graph["paths"], "idents": graph["idents"]}
+                if graph is not None else None
+            )
         self._save()
         ordered = {out.path: files[out.path] for out in outputs}
         return site, ordered

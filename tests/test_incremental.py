@@ -479,3 +479,32 @@ def test_a_clone_in_another_folder_renders_nothing_again(tmp_path):
     result = build_site(load_config(clone), now=NOW)
     assert result.rendered <= 2, "only sitemap.xml and robots.txt are always rendered"
     assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+
+
+def test_serve_keys_again_only_the_pages_showing_an_edited_post(tmp_path, monkeypatch):
+    root = tmp_path / "site"
+    make_fixture(root)
+    # Every output the same as a cold build after each save, serve's included.
+    check_sequence(
+        root, [("body", 1, 1), ("body", 2, 3), ("title", 2, 3), ("body", 2, 4), ("add", 0, 0),
+               ("body", 0, 5), ("tags", 3, 1), ("body", 3, 1)],
+        Version(monkeypatch), with_serve=True,
+    )
+    # And a save of one post's body keys only the pages that show it.
+    from blogsite.build import Builder
+
+    session = Session()
+    plan(load_config(root), now=NOW, session=session)
+    keyed = []
+    real = Builder._key_function
+
+    def counting(out, graph):
+        keyed.append(out.path)
+        return real(out, graph)
+
+    monkeypatch.setattr(Builder, "_key_function", staticmethod(counting))
+    path = root / "posts" / "p1.md"
+    path.write_text(path.read_text() + "\nUn paragraphe de plus.\n")
+    _site, files = plan(load_config(root), now=NOW, session=session)
+    assert keyed and len(keyed) < len(files) // 2
+    assert any(b"Un paragraphe de plus." in files[p] for p in keyed if p.endswith(".html"))
