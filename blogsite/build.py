@@ -217,6 +217,7 @@ class Builder:
         self.frozen = False
         self.pages = PageStore(config.root) if self.store is not None else None
         self.layout: Layout | None = None
+        self.contents: Contents | None = None  # set by load()
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -737,7 +738,7 @@ class Builder:
                 todo.append(i)
 
         self._lap("keys")
-        if len(todo) > PREFETCH_MIN and getattr(self, "contents", None):
+        if len(todo) > PREFETCH_MIN and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
         staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from blogsite.cache import PageStore, digest
@@ -105,6 +106,8 @@ class Layout:
         [key, digest, size, mtime]); None where that does not pay or cannot be done."""
         if len(files) < cls.MIN_FILES or not hasattr(os, "fork"):
             return None
+        if threading.active_count() > 1:
+            return None  # forking a process with threads can deadlock the child
         if out_dir.exists() or not out_dir.parent.is_dir() or not pages.folder.is_dir():
             return None
         staging = staging_dir(out_dir)
