@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
+from blogsite import snapshot
 from blogsite.cache import (
     PageStore,
     StatCache,
@@ -218,6 +218,12 @@ class Builder:
         self.pages = PageStore(config.root) if self.store is not None else None
         self.layout: Layout | None = None
         self.contents: Contents | None = None  # set by load()
+        self.live_keys: set[str] | None = None  # the records this build uses, set by load()
+        self.snapshot: dict[str, snapshot.Row] = {}
+        self.snapshot_rows: dict[str, snapshot.Row] = {}
+        self.snapshot_hits = 0
+        self.snapshot_urls: dict[str, str] = {}
+        self.url_setting = ""
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -272,6 +278,18 @@ class Builder:
         records: dict[str, str | bytes] = {}
         memory = self.session.records if self.session is not None else None
         kept = self.session.posts if self.session is not None else {}
+        # `serve` keeps its posts in memory; a build reads the last build's snapshot first.
+        url_setting = f"{config.site.permalink}\0{zone_key}"
+        snap, snap_urls = (
+            snapshot.loads(self.store.blob(snapshot.BLOB), url_setting)
+            if self.store is not None and memory is None else ({}, {})
+        )
+        self.snapshot = snap
+        self.url_setting = url_setting
+        # key -> snapshot row of every post loaded: the next snapshot, if one is written.
+        snap_rows: dict[str, snapshot.Row] = {}
+        self.snapshot_rows = snap_rows
+        hits = 0
         if memory is not None:
             for key, job in zip(keys, jobs, strict=True):
                 # A post `serve` kept from the last rebuild is used as it is: its record
@@ -282,6 +300,7 @@ class Builder:
             wanted = [
                 k for k, (_kind, _rel, path, _d) in zip(keys, jobs, strict=True)
                 if k is not None and k not in records and (k, path) not in kept
+                and k not in snap
             ]
             records.update(self.store.records(wanted))
         # Every record to use, parsed in one go (one JSON document, not thousands) and
@@ -290,7 +309,9 @@ class Builder:
         records = {k: v for k, v in records.items() if k in parsed}
         missing = [
             i for i, key in enumerate(keys)
-            if key is None or (key not in records and (key, jobs[i][2]) not in kept)
+            if key is None or (
+                key not in records and (key, jobs[i][2]) not in kept and key not in snap
+            )
         ]
         if only_cached and missing:
             return None
@@ -330,7 +351,7 @@ class Builder:
         contents = Contents(config, self.store, memory)
         self.contents = contents
         make_url = url_maker(config)
-        zones: dict[str, ZoneInfo] = {}
+        zones: dict[Any, Any] = {}  # time zones by name or (offset, name)
         session_posts = self.session.posts if self.session is not None else {}
         new_posts: dict[tuple[str, str], tuple[Post, list]] = {}
 
@@ -348,8 +369,36 @@ class Builder:
                 file_digest, found_problems, post = fresh[i]
                 file_digests[i] = file_digest
                 item = post
+                if memory is None and key is not None and key in records:
+                    row = snapshot.row_from_record(json.loads(records[key]))
+                    if row is not None:
+                        snap_rows[key] = row
             kept = session_posts.get((key, path)) if key is not None else None
-            if item is None and kept is not None:
+            row = snap.get(key) if key is not None and i not in fresh else None
+            if row is not None:
+                hits += 1
+                snap_rows[key] = row  # type: ignore[index]
+                fields = snapshot.fields_of(row, zones)
+                found_problems = row[2]
+                url = snap_urls.get(key)  # type: ignore[arg-type]
+                if url is None:
+                    url = (
+                        f"/{fields['slug']}/" if kind == "page"
+                        else make_url(fields["date"], fields["slug"], fields["lang"])
+                    )
+                fields["url"] = url
+                item = CachedPost.lazy(
+                    contents,
+                    {
+                        "_path": path,
+                        "_key": key,
+                        "_digest": file_digests[i],
+                        "_words": row[0],
+                        "_groups": dict(zip(GROUPS, row[1], strict=True)),
+                    },
+                    fields,
+                )
+            elif item is None and kept is not None:
                 item, found_problems = kept
                 url = (
                     f"/{item.slug}/" if kind == "page"
@@ -360,23 +409,17 @@ class Builder:
                 record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
                 if i not in fresh:
                     found_problems = record["p"]
+                row = snapshot.row_from_record(record)
+                if row is not None:
+                    snap_rows[key] = row
                 fields = record["f"]
                 for name, value in fields.items():
                     if type(value) is dict:
                         items = value.get("tuple")
                         if items is not None and all(type(v) is str for v in items):
                             fields[name] = tuple(items)
-                        elif "zone" in value and len(value) == 3:  # most dates: inline
-                            zone = zones.get(value["zone"])
-                            if zone is None:
-                                zone = zones[value["zone"]] = ZoneInfo(value["zone"])
-                            fields[name] = datetime.fromisoformat(value["dt"]).replace(
-                                tzinfo=zone, fold=value["fold"]
-                            )
-                        elif value == {"dict": {}}:
-                            fields[name] = {}
                         else:
-                            fields[name] = decode_value(value)
+                            fields[name] = snapshot.decode_field(value, zones)
                     elif type(value) is list:
                         fields[name] = decode_value(value)
                 fields["url"] = (
@@ -406,6 +449,11 @@ class Builder:
             if item is not None:
                 (pages if kind == "page" else posts).append(item)
         self.live_keys = {k for k in keys if k is not None}
+        self.snapshot_hits = hits
+        self.snapshot_urls = {
+            item.__dict__["_key"]: item.url for item in [*posts, *pages]
+            if "_key" in item.__dict__ and item.__dict__["_key"] in snap_rows
+        }
         if self.session is not None:
             self.session.posts = new_posts
             self.session.records = {
@@ -624,8 +672,13 @@ class Builder:
         memo = getattr(self, "_template_memo", None)
         if memo is not None and len(memo) != self._template_memo_size and len(memo) < 500:
             store.put_blob("templates", json.dumps(memo).encode())
-        if getattr(self, "live_keys", None) is not None and self.session is None:
+        if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
+            if snapshot.stale(self.snapshot, self.snapshot_rows, self.snapshot_hits):
+                store.put_blob(
+                    snapshot.BLOB,
+                    snapshot.dumps(self.snapshot_rows, self.url_setting, self.snapshot_urls),
+                )
         store.commit()
 
     # --- into the output folder
