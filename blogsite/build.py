@@ -220,7 +220,6 @@ class Builder:
         self.contents: Contents | None = None  # set by load()
         self.live_keys: set[str] | None = None  # the records this build uses, set by load()
         self.snapshot: dict[str, snapshot.Row] = {}
-        self.snapshot_rows: dict[str, snapshot.Row] = {}
         self.snapshot_hits = 0
         self.snapshot_urls: dict[str, str] = {}
         self.url_setting = ""
@@ -286,9 +285,8 @@ class Builder:
         )
         self.snapshot = snap
         self.url_setting = url_setting
-        # key -> snapshot row of every post loaded: the next snapshot, if one is written.
-        snap_rows: dict[str, snapshot.Row] = {}
-        self.snapshot_rows = snap_rows
+        # key -> URL of every post loaded: what the next snapshot holds, if one is written.
+        live_urls: dict[str, str] = {}
         hits = 0
         if memory is not None:
             for key, job in zip(keys, jobs, strict=True):
@@ -369,15 +367,10 @@ class Builder:
                 file_digest, found_problems, post = fresh[i]
                 file_digests[i] = file_digest
                 item = post
-                if memory is None and key is not None and key in records:
-                    row = snapshot.row_from_record(json.loads(records[key]))
-                    if row is not None:
-                        snap_rows[key] = row
             kept = session_posts.get((key, path)) if key is not None else None
             row = snap.get(key) if key is not None and i not in fresh else None
             if row is not None:
                 hits += 1
-                snap_rows[key] = row  # type: ignore[index]
                 fields = snapshot.fields_of(row, zones)
                 found_problems = row[2]
                 url = snap_urls.get(key)  # type: ignore[arg-type]
@@ -409,9 +402,6 @@ class Builder:
                 record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
                 if i not in fresh:
                     found_problems = record["p"]
-                row = snapshot.row_from_record(record)
-                if row is not None:
-                    snap_rows[key] = row
                 fields = record["f"]
                 for name, value in fields.items():
                     if type(value) is dict:
@@ -448,12 +438,14 @@ class Builder:
                 )
             if item is not None:
                 (pages if kind == "page" else posts).append(item)
+                if key is not None and memory is None:
+                    live_urls[key] = item.url or (
+                        f"/{item.slug}/" if kind == "page"
+                        else make_url(item.date, item.slug, item.lang)
+                    )
         self.live_keys = {k for k in keys if k is not None}
         self.snapshot_hits = hits
-        self.snapshot_urls = {
-            item.__dict__["_key"]: item.url for item in [*posts, *pages]
-            if "_key" in item.__dict__ and item.__dict__["_key"] in snap_rows
-        }
+        self.snapshot_urls = live_urls
         if self.session is not None:
             self.session.posts = new_posts
             self.session.records = {
@@ -674,12 +666,24 @@ class Builder:
             store.put_blob("templates", json.dumps(memo).encode())
         if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
-            if snapshot.stale(self.snapshot, self.snapshot_rows, self.snapshot_hits):
-                store.put_blob(
-                    snapshot.BLOB,
-                    snapshot.dumps(self.snapshot_rows, self.url_setting, self.snapshot_urls),
-                )
+            if snapshot.stale(self.snapshot, self.snapshot_urls, self.snapshot_hits):
+                self._write_snapshot(store)
         store.commit()
+
+    def _write_snapshot(self, store: Store) -> None:
+        """The snapshot of this build's posts: the rows of the last one still live, and the
+        others from their records (read now rather than kept through the build: on a first
+        build, that is every post)."""
+        live = self.snapshot_urls
+        rows = {k: row for k, row in self.snapshot.items() if k in live}
+        missing = [k for k in live if k not in rows]
+        for start in range(0, len(missing), 400):  # a few at a time: memory stays flat
+            for key, record in parse_records(store.records(missing[start:start + 400])).items():
+                row = snapshot.row_from_record(record)
+                if row is not None:
+                    rows[key] = row
+        urls = {k: live[k] for k in rows}
+        store.put_blob(snapshot.BLOB, snapshot.dumps(rows, self.url_setting, urls))
 
     # --- into the output folder
 

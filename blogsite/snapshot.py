@@ -114,7 +114,7 @@ def loads(blob: bytes | None, url_setting: str) -> tuple[dict[str, Row], dict[st
     return value[3], value[5] if value[4] == url_setting else {}
 
 
-def stale(rows: dict[str, Row], live: dict[str, Row], hits: int) -> bool:
+def stale(rows: dict[str, Row], live: dict[str, Any], hits: int) -> bool:
     """Whether to write the snapshot again: when posts read from their records (or rows
     nobody uses any more) exceed a fiftieth of the site, so an edit costs a write only
     once in a while."""
