@@ -222,6 +222,7 @@ class Builder:
         self.snapshot: dict[str, snapshot.Row] = {}
         self.snapshot_hits = 0
         self.snapshot_urls: dict[str, str] = {}
+        self.snapshot_urls_foreign = False
         self.url_setting = ""
 
     def _lap(self, name: str) -> None:
@@ -285,6 +286,8 @@ class Builder:
         )
         self.snapshot = snap
         self.url_setting = url_setting
+        # URLs made under another permalink or zone: written again with this build's.
+        self.snapshot_urls_foreign = bool(snap) and not snap_urls
         # key -> URL of every post loaded: what the next snapshot holds, if one is written.
         live_urls: dict[str, str] = {}
         hits = 0
@@ -666,7 +669,9 @@ class Builder:
             store.put_blob("templates", json.dumps(memo).encode())
         if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
-            if snapshot.stale(self.snapshot, self.snapshot_urls, self.snapshot_hits):
+            if self.snapshot_urls_foreign or snapshot.stale(
+                self.snapshot, self.snapshot_urls, self.snapshot_hits
+            ):
                 self._write_snapshot(store)
         store.commit()
 

@@ -328,6 +328,27 @@ def test_unchanged_site_is_not_rebuilt(tmp_path):
     assert edited.changed >= 1
 
 
+def test_an_unchanged_build_does_not_load_the_parsers(tmp_path):
+    """Nothing to parse, nothing to import: Python-Markdown, PyYAML and the slug library
+    are a sixth of an unchanged build's time at 1,000 posts."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "site"
+    make_fixture(root)
+    probe = (
+        "import sys; from blogsite.cli import main; code = main(['build']); "
+        "print(code, sorted(m for m in ('markdown', 'yaml', 'slugify') if m in sys.modules))"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.splitlines()[-1]
+        for _ in range(2)
+    ]
+    assert runs == ["0 ['markdown', 'slugify', 'yaml']", "0 []"]
+
+
 def test_foreign_files_in_the_output_are_kept(tmp_path):
     root = tmp_path / "site"
     make_fixture(root)

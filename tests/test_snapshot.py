@@ -149,8 +149,14 @@ def test_an_edit_takes_the_other_posts_from_the_snapshot(tmp_path):
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
     assert _snapshot_blob(root) == written  # one edit: not written again
 
-    # A new permalink: the stored URLs are not used, the pages move.
+    # A new permalink: the stored URLs are not used, the pages move, and the snapshot is
+    # written again with the new ones.
     toml = root / "site.toml"
     toml.write_text(toml.read_text().replace("/{year}/{month}/{slug}/", "/{slug}/"))
-    _build(root)
+    third, built = _build(root)
+    assert third.snapshot_hits == 5  # all but the post edited before
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+    rows, urls = snapshot.loads(_snapshot_blob(root), third.url_setting)
+    assert len(rows) == 6 and sorted(urls.values()) == sorted(
+        [f"/{p.slug}/" for p in built.site.all_posts] + ["/a-propos/"]
+    )
