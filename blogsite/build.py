@@ -262,7 +262,6 @@ class Builder:
     def load(self, inputs: Inputs, *, only_cached: bool = False) -> Site | None:
         """The site from cached records, parsing (in parallel) the files the cache lacks.
         With only_cached, None when any file would need parsing."""
-        from blogsite.deps import decode_value
         from blogsite.post import CachedPost
 
         config = self.config
@@ -371,11 +370,17 @@ class Builder:
                 file_digests[i] = file_digest
                 item = post
             kept = session_posts.get((key, path)) if key is not None else None
-            row = snap.get(key) if key is not None and i not in fresh else None
+            row = snap.get(key) if key is not None and item is None else None  # type: ignore[arg-type]
             if row is not None:
                 hits += 1
+            elif item is None and kept is None and key is not None and key in records:
+                record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
+                row = snapshot.row_from_record(record)
+                assert row is not None  # parse_records and parse_source: exactly its fields
+            if row is not None:
                 fields = snapshot.fields_of(row, zones)
-                found_problems = row[2]
+                if i not in fresh:
+                    found_problems = row[2]
                 url = snap_urls.get(key)  # type: ignore[arg-type]
                 if url is None:
                     url = (
@@ -401,35 +406,6 @@ class Builder:
                     else make_url(item.date, item.slug, item.lang)
                 )
                 item = with_url(item, url)
-            elif item is None and key is not None and key in records:
-                record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
-                if i not in fresh:
-                    found_problems = record["p"]
-                fields = record["f"]
-                for name, value in fields.items():
-                    if type(value) is dict:
-                        items = value.get("tuple")
-                        if items is not None and all(type(v) is str for v in items):
-                            fields[name] = tuple(items)
-                        else:
-                            fields[name] = snapshot.decode_field(value, zones)
-                    elif type(value) is list:
-                        fields[name] = decode_value(value)
-                fields["url"] = (
-                    f"/{fields['slug']}/" if kind == "page"
-                    else make_url(fields["date"], fields["slug"], fields["lang"])
-                )
-                item = CachedPost.lazy(
-                    contents,
-                    {
-                        "_path": path,
-                        "_key": key,
-                        "_digest": file_digests[i],
-                        "_words": record["w"],
-                        "_groups": record["g"],
-                    },
-                    fields,
-                )
             if item is not None and key is not None and self.session is not None:
                 new_posts[(key, path)] = (item, found_problems)
             if found_problems:

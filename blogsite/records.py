@@ -122,7 +122,7 @@ def parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
             type(f) is dict and type(g) is dict and type(w) is int and type(p) is list
             and g.keys() == groups and all(type(v) is str for v in g.values())
             and (not p or all(type(x) is list and len(x) == 4 for x in p))
-            and EAGER_FIELDS <= f.keys()
+            and f.keys() == EAGER_FIELDS
         ):
             good[key] = record
     return good
