@@ -247,7 +247,7 @@ class Builder:
             stat.fresh = {}
             stat.started_ns = started
         elif self.store is not None:
-            stat = StatCache.from_json(self.store.blob("stat"), started)
+            stat = StatCache.from_value(self.store.value("stat"), started)
         else:
             stat = StatCache(started_ns=started)
         self.stat = stat
@@ -477,7 +477,7 @@ class Builder:
                 raise BlogsiteError(list(site.warnings) + theme_problems)
         renderer = Renderer(site, theme, syndication_lookup(self.config))
         if self.store is not None:
-            memo = self.store.json_blob("templates")
+            memo = self.store.value("templates")
             if isinstance(memo, dict):
                 renderer.template_memo.update(
                     (k, v) for k, v in memo.items()
@@ -639,10 +639,10 @@ class Builder:
             return
         store.begin()
         if self.stat is not None and self.stat.changed():
-            store.put_blob("stat", self.stat.to_json())
+            store.put_value("stat", self.stat.fresh)
         memo = getattr(self, "_template_memo", None)
         if memo is not None and len(memo) != self._template_memo_size and len(memo) < 500:
-            store.put_blob("templates", json.dumps(memo).encode())
+            store.put_value("templates", memo)
         if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
             if self.snapshot_urls_foreign or snapshot.stale(
@@ -690,7 +690,7 @@ class Builder:
         where = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved
         name = f"manifest:{where}"
         self.where = where
-        manifest = read_manifest(self.store.json_blob(name)) if self.store is not None else None
+        manifest = read_manifest(self.store.value(name)) if self.store is not None else None
         if (manifest is not None and self.pages is not None and self.session is None
                 and os.environ.get("BLOGSITE_LAYOUT") != "0"):
             # No output folder but a cache that knows it (a fresh clone): its folders and
@@ -739,7 +739,7 @@ class Builder:
         old_graph = None
         if graph is not None and known and self.store is not None:
             old_graph = read_graph(
-                self.store.json_blob(f"graph:{where}"), self.store.json_blob(f"idents:{where}")
+                self.store.value(f"graph:{where}"), self.store.value(f"idents:{where}")
             )
         reusable = self._reusable(old_graph, graph) if graph is not None else None
         old_deps = old_graph["deps"] if old_graph is not None else {}
@@ -803,7 +803,7 @@ class Builder:
                 "files": entries,
             }
             self.store.begin()
-            self.store.put_blob(name, json.dumps(data, separators=(",", ":")).encode())
+            self.store.put_value(name, data)
             if graph is not None:
                 # What each page was keyed from: read by the next build that is not a
                 # no-change build, kept apart so that those stay quick, and written again
@@ -814,20 +814,13 @@ class Builder:
                     if self.deps[i] is not None and out.path in entries
                 }
                 if reusable is None or deps != old_deps:
-                    self.store.put_blob(
+                    self.store.put_value(
                         f"graph:{where}",
-                        json.dumps(
-                            {"structure": graph["structure"], "paths": graph["paths"],
-                             "deps": deps},
-                            separators=(",", ":"),
-                        ).encode(),
+                        {"structure": graph["structure"], "paths": graph["paths"], "deps": deps},
                     )
-                self.store.put_blob(
+                self.store.put_value(
                     f"idents:{where}",
-                    json.dumps(
-                        {"structure": graph["structure"], "idents": graph["idents"]},
-                        separators=(",", ":"),
-                    ).encode(),
+                    {"structure": graph["structure"], "idents": graph["idents"]},
                 )
             self.store.commit()
         self._save()
