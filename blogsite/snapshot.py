@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from blogsite.cache import loads_value
 from blogsite.deps import GROUPS, decode_value
 from blogsite.records import EAGER_FIELDS
 
@@ -100,13 +101,7 @@ def dumps(rows: dict[str, Row], url_setting: str, urls: dict[str, str]) -> bytes
 def loads(blob: bytes | None, url_setting: str) -> tuple[dict[str, Row], dict[str, str]]:
     """The rows and URLs of a snapshot blob: empty when there is none or it is of another
     layout; no URLs when they were made under another setting."""
-    if blob is None:
-        return {}, {}
-    try:
-        value = marshal.loads(blob)
-    except (ValueError, EOFError, TypeError, OverflowError, MemoryError):
-        # (MemoryError: a length field, in a blob not written here, asking for gigabytes)
-        return {}, {}
+    value = loads_value(blob)
     if (type(value) is not tuple or len(value) != 6 or value[0] != FORMAT
             or value[1] != NAMES or value[2] != GROUPS or type(value[3]) is not dict
             or type(value[5]) is not dict):
