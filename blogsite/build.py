@@ -55,6 +55,7 @@ from blogsite.manifest import (
     next_scheduled,
     read_graph,
     read_manifest,
+    read_shapes,
     same_stat,
 )
 from blogsite.output import OutputFiles, check_output_dir, remove_output_file
@@ -76,6 +77,9 @@ if TYPE_CHECKING:
 IN_PLACE_MAX = 400
 # Pages to render from which the listings' summaries are read in one query first.
 PREFETCH_MIN = 200
+# Changed pages a fresh clone renders into memory while its folder is laid out; above
+# this many, they are rendered and written by the workers once it is (memory stays flat).
+EARLY_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -743,6 +747,16 @@ class Builder:
             )
         reusable = self._reusable(old_graph, graph) if graph is not None else None
         old_deps = old_graph["deps"] if old_graph is not None else {}
+        # The site's structure changed (a post added, or a first build): the post pages
+        # whose shape is the one a build like this stored keep the key stored with it.
+        shaped: dict[int, tuple[str, list[int]]] | None = None
+        old_shapes: dict[str, list] = {}
+        if graph is not None and reusable is None and self.store is not None:
+            self._lap("graph")
+            shaped = self._shapes(outputs, graph, site)
+            self._lap("shapes")
+            if known:
+                old_shapes = read_shapes(self.store.value(f"shapes:{where}"))
         for i, out in enumerate(outputs):
             if out.source is not None:
                 d = inputs.files.get(str(out.source)) if inputs is not None else None
@@ -750,12 +764,17 @@ class Builder:
             elif out.key is not None and self.use_cache and not self.defer_keys:
                 entry = known.get(out.path) if reusable is not None else None
                 deps = old_deps.get(out.path) if entry is not None else None
+                shape = shaped.get(i) if shaped is not None else None
+                stored_shape = old_shapes.get(out.path) if shape is not None else None
                 if deps is not None and not affected(deps, reusable):
                     # Same site structure, and none of the posts this page shows changed:
                     # its key is the one the last build computed.
                     keys[i], self.deps[i] = entry[0], deps  # type: ignore[index]
+                elif stored_shape is not None and stored_shape[0] == shape[0]:  # type: ignore[index]
+                    keys[i], self.deps[i] = stored_shape[1], shape[1]  # type: ignore[index]
                 else:
                     keyed.append(i)
+        self.keyed = len(keyed)
         if keyed:
             from blogsite.parallel import call_many
 
@@ -822,6 +841,14 @@ class Builder:
                     f"idents:{where}",
                     {"structure": graph["structure"], "idents": graph["idents"]},
                 )
+            if shaped is not None:
+                shapes = {
+                    outputs[i].path: [shape, entries[outputs[i].path][0]]
+                    for i, (shape, _deps) in shaped.items()
+                    if outputs[i].path in entries and type(entries[outputs[i].path][0]) is str
+                }
+                if shapes != old_shapes:
+                    self.store.put_value(f"shapes:{where}", shapes)
             self.store.commit()
         self._save()
         self._lap("save")
@@ -830,7 +857,7 @@ class Builder:
 
             print(
                 " ".join(f"{k}={v:.3f}" for k, v in self.laps.items())
-                + f" rendered={self.rendered}",
+                + f" rendered={self.rendered} keyed={getattr(self, 'keyed', 0)}",
                 file=sys.stderr,
             )
         files = OutputFiles(out_dir, [out.path for out in outputs])
@@ -848,9 +875,11 @@ class Builder:
         items = [*site.all_posts, *site.pages]
         paths = [p.__dict__.get("_path") or str(p.source) for p in items]
         idents = []
+        all_groups = []
         parts = [inputs.settings, *inputs.others]
         for p, path in zip(items, paths, strict=True):
             groups = plain_groups(p)
+            all_groups.append(groups)
             # What a post is: its cache record (whose field groups the store keeps), or for
             # a post that could not be stored, its field groups themselves.
             key = p.__dict__.get("_key")
@@ -863,10 +892,47 @@ class Builder:
             "structure": digest("\n".join(parts).encode("utf-8", "surrogateescape")),
             "paths": paths,
             "idents": idents,
+            "groups": all_groups,
             "index": {id(p): i for i, p in enumerate(items)},
             "items": items,
             "fingerprints": renderer.fingerprints,
         }
+
+    @staticmethod
+    def _shapes(outputs: list[Output], graph: dict, site: Site) -> dict[int, tuple[str, list[int]]]:
+        """For each post page (its index in outputs): a digest of its shape, and the posts
+        its key covers (deps, as Builder._key_function makes them). Two builds' pages of
+        equal shape digests have equal keys (Fingerprints.post_page_shape)."""
+        index, groups, paths = graph["index"], graph["groups"], graph["paths"]
+        published = site.is_published
+        found: dict[int, tuple[str, list[int]]] = {}
+        seen: dict[int, str] = {}  # post (its index) -> what its shape is of it
+        for i, out in enumerate(outputs):
+            shape = out.shape() if out.shape is not None else None
+            if shape is None:
+                continue
+            base, posts, plain = shape
+            parts = [base.hex(), plain]
+            deps: dict[int, int] = {}
+            for post, bits in posts:
+                if post is None:
+                    parts.append("-")
+                    continue
+                n = index.get(id(post))
+                if n is None:
+                    break
+                deps[n] = deps.get(n, 0) | bits
+                seen_n = seen.get(n)
+                if seen_n is None:
+                    g = groups[n]
+                    seen_n = seen[n] = f"{paths[n]}\0{post.url}\0{published(post)}\0" + "\0".join(
+                        [g[name] for name in GROUPS]
+                    )
+                parts.append(f"{bits}\0{seen_n}")
+            else:
+                key = digest("\x1f".join(parts).encode("utf-8", "surrogateescape"))
+                found[i] = (key, sorted(n * 64 + bits for n, bits in deps.items()))
+        return found
 
     def _reusable(self, manifest: dict | None, graph: dict) -> dict[int, int] | None:
         """None if keys must all be computed; else the posts that changed (their index)
@@ -966,6 +1032,15 @@ class Builder:
         pid = os.getpid()
         staging = staging_dir(out_dir)
         previous = parent / f".{out_dir.name}.old-{pid}"
+        # While a layout's child still makes the folder, the pages that changed are rendered
+        # here, into memory (a fresh clone with one new post: the thousand home pages of a
+        # large site), rather than after it.
+        early: dict[int, bytes] = {}
+        if self.layout is not None and not self.defer_keys and self.layout.running():
+            fresh = [i for i in todo if outputs[i].source is None]
+            if len(fresh) <= EARLY_MAX:
+                early = dict(zip(fresh, self._render([outputs[i].render for i in fresh], None),
+                                 strict=True))
         # What a layout placed in the staging folder (path -> digest), if there is one.
         placed = self.layout.wait() if self.layout is not None else None
         for leftover in (previous,) if placed is not None else (staging, previous):
@@ -1011,6 +1086,8 @@ class Builder:
             positions: list[int] = []
             for i in todo:
                 out = outputs[i]
+                if i in early:
+                    continue
                 if out.source is not None:
                     target = place(out.path)
                     if out.path in placed:
@@ -1036,7 +1113,11 @@ class Builder:
             folders: set[str] = set(made)
 
             def sink(j: int, render: Callable[[], bytes]) -> tuple:
-                i = positions[j]
+                return put(positions[j], render, taken.get(j))
+
+            def put(i: int, render: Callable[[], bytes] | None, d: str | None = None) -> tuple:
+                """Write page i: its stored copy (digest d) if sound, else render() (or
+                its early rendering, for render=None)."""
                 out = outputs[i]
                 target = base + out.path
                 folder = os.path.dirname(out.path)
@@ -1045,11 +1126,10 @@ class Builder:
                     folders.add(folder)
                 if out.path in placed:
                     os.unlink(target)  # a link into the page store: never write through it
-                d = taken.get(j)
                 if d is not None and pages is not None and pages.take(d, Path(target)):
                     st = os.stat(target)
                     return keys[i], None, d, st.st_size, st.st_mtime_ns, False
-                data = render()
+                data = early[i] if render is None else render()
                 with open(target, "wb") as f:
                     f.write(data)
                 st = os.stat(target)
@@ -1060,12 +1140,16 @@ class Builder:
                     key, deps = key_functions[i]()
                 else:
                     key, deps = keys[i], None
-                return key, deps, d, st.st_size, st.st_mtime_ns, True
+                return key, deps, d, st.st_size, st.st_mtime_ns, render is not None
 
             key_functions = {
                 i: self._key_function(outputs[i], self.graph) for i in positions if defer_keys
             }
             self._lap("write:prepare")
+            for i in early:
+                key, deps, d, size, mtime, _rendered = put(i, None)
+                entries[outputs[i].path] = [key, d, size, mtime]
+            early.clear()
             self.rendered -= len(renders)  # counted below: the pages really rendered
             for j, (key, deps, d, size, mtime, rendered) in enumerate(
                 self._render(renders, sink, lazy=True)

@@ -554,23 +554,33 @@ class PageStore:
         except OSError:
             pass  # a cache that cannot be written is a slower build, not a failed one
 
-    def prune(self, live: set[str]) -> None:
-        """Forget the pages no output holds any more."""
+    # Stale pages (no output holds them) the store may keep before it is pruned: a quarter
+    # of the live ones, and at least this many. Unlinking is the costly part (a new post
+    # leaves every home page stale: a thousand on a large site), and stale pages cost only
+    # disk space, so they go in one sweep every few such builds rather than each time.
+    PRUNE_SLACK = 1000
+
+    def prune(self, live: set[str]) -> int:
+        """Forget the pages no output holds any more, once there are enough of them to
+        sweep (PRUNE_SLACK); the number of pages removed."""
+        stale: list[str] = []
         try:
             folders = list(os.scandir(self.folder))
         except OSError:
-            return
+            return 0
         for folder in folders:
             try:
-                entries = list(os.scandir(folder.path))
+                stale.extend(e.path for e in os.scandir(folder.path) if e.name not in live)
             except OSError:
                 continue
-            for entry in entries:
-                if entry.name not in live:
-                    try:
-                        os.unlink(entry.path)
-                    except OSError:
-                        pass
+        if len(stale) <= max(self.PRUNE_SLACK, len(live) // 4):
+            return 0
+        for path in stale:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        return len(stale)
 
 
 def loads_value(data: bytes | None) -> object | None:

@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import threading
+import time
 from pathlib import Path
 
 from blogsite.cache import PageStore, digest
@@ -80,7 +82,10 @@ def _lay_out(staging: str, files: list[tuple[str, str]], store: str, report: str
 
 def _child(staging: str, files: list[tuple[str, str]], store: str, report: str) -> None:
     try:
+        started = time.perf_counter()
         _lay_out(staging, files, store, report)
+        if os.environ.get("BLOGSITE_TIMINGS"):
+            print(f"layout={time.perf_counter() - started:.3f}", file=sys.stderr)
     except BaseException:  # noqa: BLE001 - any failure: no report, the parent starts over
         os._exit(1)
     os._exit(0)
@@ -99,6 +104,7 @@ class Layout:
         self.pid: int | None = pid
         self.wanted = wanted
         self.done = False
+        self._status: int | None = None  # the child's wait status, once reaped
 
     @classmethod
     def start(cls, out_dir: Path, files: dict[str, list], pages: PageStore) -> Layout | None:
@@ -130,12 +136,24 @@ class Layout:
             _child(str(staging), work, str(pages.folder), str(report))
         return cls(staging, report, pid, wanted)
 
+    def running(self) -> bool:
+        """Whether the child is still at work (if not, wait() returns at once)."""
+        if self.pid is None or self._status is not None:
+            return False
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return True
+        self._status = status
+        return False
+
     def wait(self) -> dict[str, str] | None:
         """The files placed in the staging folder (path -> digest), once the child is
         done; None if it failed, with what it made removed."""
         if self.pid is None:
             return None
-        _pid, status = os.waitpid(self.pid, 0)
+        status = self._status
+        if status is None:
+            _pid, status = os.waitpid(self.pid, 0)
         self.pid = None
         missed = None
         if os.waitstatus_to_exitcode(status) == 0:
@@ -156,11 +174,12 @@ class Layout:
         """Stop the child if it still runs and remove what it made, unless the build took
         the staging folder over."""
         if self.pid is not None:
-            try:
-                os.kill(self.pid, 9)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
+            if self._status is None:
+                try:
+                    os.kill(self.pid, 9)
+                    os.waitpid(self.pid, 0)
+                except OSError:
+                    pass
             self.pid = None
         self._remove(self.report)
         if not self.done:

@@ -93,6 +93,17 @@ def read_graph(data: object, more: object) -> dict | None:
     return {**data, "idents": idents}
 
 
+def read_shapes(data: object) -> dict[str, list]:
+    """The post pages' shapes a build stored (path -> [shape digest, key]); {} if unsound."""
+    if not isinstance(data, dict) or not all(
+        type(k) is str and type(v) is list and len(v) == 2
+        and type(v[0]) is str and type(v[1]) is str
+        for k, v in data.items()
+    ):
+        return {}
+    return data
+
+
 def same_stat(path: Path | str, entry: list) -> bool:
     try:
         st = os.stat(path)

@@ -19,7 +19,7 @@ from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_posts, long_date, month_name, translate
 from blogsite.post import Post
-from blogsite.site import STATIC_DIR, Site, Tag
+from blogsite.site import STATIC_DIR, Site, Tag, _tag_slug
 from blogsite.theme import Theme, render_problem
 from blogsite.typography import for_text
 
@@ -32,6 +32,9 @@ class Output:
     # What the bytes depend on (blogsite.deps): equal keys, equal bytes. None, or a key
     # function returning None, means "render it every time".
     key: Callable[[], str | None] | None = None
+    # Post pages: what key() is made from (Fingerprints.post_page_shape), by which a build
+    # whose site changed shape finds the pages whose key cannot have changed.
+    shape: Callable[[], tuple | None] | None = None
 
 
 class _Feeds:
@@ -274,13 +277,26 @@ class Renderer:
                 by_slug.setdefault(t.slug, []).append(i)
             self._tag_index = (by_name, by_slug)
         by_name, by_slug = self._tag_index
-        found: set[int] = set()
-        for name in names:
-            found.update(by_name.get(name, ()))
-            found.update(by_slug.get(name, ()))
-        tags = [self.site.tags[i] for i in sorted(found)]
-        tags.sort(key=lambda t: [*names].index(t.name) if t.name in names else 0)
-        return tags
+        if len(set(names)) == len(names):
+            # The usual case, quickly: each name is one tag's, and no other tag's slug.
+            quick: list[int] = []
+            for name in names:
+                hits = by_name.get(name)
+                if (hits is None or len(hits) != 1 or by_slug.get(name, hits) != hits
+                        or by_slug.get(_tag_slug(name)) != hits):
+                    break
+                quick.append(hits[0])
+            else:
+                if len(set(quick)) == len(quick):
+                    return [self.site.tags[i] for i in quick]
+        # Each tag named by its name, its slug or another spelling of it ("Vélo" for the
+        # site's "vélo"), in the order the post first names it.
+        first: dict[int, int] = {}
+        for position, name in enumerate(names):
+            for i in (*by_name.get(name, ()), *by_slug.get(name, ()),
+                      *by_slug.get(_tag_slug(name), ())):
+                first.setdefault(i, position)
+        return [self.site.tags[i] for i in sorted(first, key=lambda i: (first[i], i))]
 
     def _post_page(self, post: Post, newer: Post | None, older: Post | None) -> Output:
         def context() -> dict[str, Any]:
@@ -318,10 +334,21 @@ class Renderer:
                 words(post), attrs,
             )
 
+        def shape() -> tuple | None:
+            base = self._base("post.html", post.lang)
+            if base is None:
+                return None
+            attrs, digest = base
+            return self.fingerprints.post_page_shape(
+                digest, post, self._post_tags(post), newer, older, self.syndication(post),
+                words(post), attrs,
+            )
+
         return Output(
             url_to_file(post.url),
             lambda: self.render_template("post.html", post.lang, **context()),
             key=key,
+            shape=shape,
         )
 
     def _page_page(self, page: Post) -> Output:

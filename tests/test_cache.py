@@ -230,3 +230,34 @@ def test_well_checksummed_nonsense_is_ignored(tmp_path):
     conn.close()
     _edit_everything(root)
     _check(root, tmp_path)
+
+
+def test_the_page_store_is_swept_once_stale_pages_pile_up(tmp_path, monkeypatch):
+    store = cache_module.PageStore(tmp_path)
+    monkeypatch.setattr(cache_module.PageStore, "PRUNE_SLACK", 3)
+
+    def keep(n: int) -> str:
+        data = f"<p>page {n}</p>".encode()
+        source = tmp_path / f"page-{n}.html"
+        source.write_bytes(data)
+        d = cache_module.digest(data)
+        store.keep(d, source)
+        return d
+
+    def stored() -> set[str]:
+        return {p.name for p in store.folder.rglob("*") if p.is_file()}
+
+    live = {keep(n) for n in range(8)}
+    stale = {keep(n) for n in range(100, 103)}
+    # Three stale pages: at the slack (3, above a quarter of the 8 live ones), kept.
+    assert store.prune(live) == 0
+    assert stored() == live | stale
+    stale.add(keep(103))
+    assert store.prune(live) == 4  # one more: all of them go, in one sweep
+    assert stored() == live
+    # The slack grows with the site: a quarter of the live pages.
+    live |= {keep(n) for n in range(8, 40)}
+    stale = {keep(n) for n in range(200, 210)}
+    assert store.prune(live) == 0 and stored() == live | stale
+    stale.add(keep(210))
+    assert store.prune(live) == 11 and stored() == live
