@@ -1033,14 +1033,21 @@ class Builder:
         staging = staging_dir(out_dir)
         previous = parent / f".{out_dir.name}.old-{pid}"
         # While a layout's child still makes the folder, the pages that changed are rendered
-        # here, into memory (a fresh clone with one new post: the thousand home pages of a
-        # large site), rather than after it.
+        # here (a fresh clone with one new post: the thousand home pages of a large site)
+        # and written into the page store, rather than after it: then they are only linked
+        # into place.
         early: dict[int, bytes] = {}
+        early_digests: dict[int, str] = {}
         if self.layout is not None and not self.defer_keys and self.layout.running():
             fresh = [i for i in todo if outputs[i].source is None]
             if len(fresh) <= EARLY_MAX:
                 early = dict(zip(fresh, self._render([outputs[i].render for i in fresh], None),
                                  strict=True))
+                if self.pages is not None:
+                    for i, data in early.items():
+                        d = digest(data)
+                        if self.pages.put(d, data):
+                            early_digests[i] = d
         # What a layout placed in the staging folder (path -> digest), if there is one.
         placed = self.layout.wait() if self.layout is not None else None
         for leftover in (previous,) if placed is not None else (staging, previous):
@@ -1147,7 +1154,7 @@ class Builder:
             }
             self._lap("write:prepare")
             for i in early:
-                key, deps, d, size, mtime, _rendered = put(i, None)
+                key, deps, d, size, mtime, _rendered = put(i, None, early_digests.get(i))
                 entries[outputs[i].path] = [key, d, size, mtime]
             early.clear()
             self.rendered -= len(renders)  # counted below: the pages really rendered

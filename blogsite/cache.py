@@ -107,6 +107,27 @@ def code_fingerprint() -> str:
 # ----- input files
 
 
+def read_file(path: str) -> bytes | None:
+    """The bytes of a file, None if it cannot be read. Unbuffered: after a fresh clone every
+    source is read once, and open()'s buffered reader costs more than the read itself."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
 @dataclass
 class StatCache:
     """Digests of files by (dev, inode, size, mtime, ctime): see the module docstring."""
@@ -127,10 +148,8 @@ class StatCache:
         if old is not None and old[:5] == stamp:
             self.fresh[path] = old
             return old[5]
-        try:
-            with open(path, "rb") as f:
-                data = f.read()
-        except OSError:
+        data = read_file(path)
+        if data is None:
             return None
         self.read += 1
         value = digest(data)
@@ -520,9 +539,8 @@ class PageStore:
     def take(self, d: str, target: Path) -> bool:
         """Put the page with digest `d` at `target`; False if there is no sound copy."""
         source = self._path(d)
-        try:
-            data = source.read_bytes()
-        except OSError:
+        data = read_file(str(source))
+        if data is None:
             return False
         if digest(data) != d:
             try:
@@ -534,6 +552,26 @@ class PageStore:
             os.link(source, target)
         except OSError:
             target.write_bytes(data)
+        return True
+
+    def put(self, d: str, data: bytes) -> bool:
+        """Keep `data` (whose digest is `d`), written whole under a temporary name first;
+        False if it could not be."""
+        target = self._path(d)
+        if target.exists():
+            return True
+        tmp = target.with_name(f".{d}.{os.getpid()}")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+            return False
         return True
 
     def keep(self, d: str, source: Path) -> None:

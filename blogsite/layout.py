@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from blogsite.cache import PageStore, digest
+from blogsite.cache import PageStore, digest, read_file
 
 
 def staging_dir(out_dir: Path) -> Path:
@@ -55,13 +55,8 @@ def _lay_out(staging: str, files: list[tuple[str, str]], store: str, report: str
                         pass
                     made.add(sub)
         source = f"{store}/{d[:2]}/{d}"
-        try:
-            with open(source, "rb") as f:
-                data = f.read()
-        except OSError:
-            missed.append(rel)
-            continue
-        if digest(data) != d:
+        data = read_file(source)
+        if data is None or digest(data) != d:
             missed.append(rel)
             continue
         target = base + rel

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from blogsite import layout as layout_module
-from blogsite.build import build_site
+from blogsite.build import Builder, build_site
 from blogsite.cache import CACHE_DIR, PageStore, digest
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
@@ -147,3 +147,32 @@ def test_a_failed_build_leaves_no_layout_behind(tmp_path, placed):
     assert not (clone / "public").exists()
     assert _leftovers(clone) == []
     _store_is_sound(clone)
+
+
+def test_pages_rendered_while_the_layout_works_are_the_cold_builds(tmp_path, placed,
+                                                                   monkeypatch):
+    """The changed pages of a fresh clone are rendered before the layout is done (as on
+    a large site) and written into the page store, then linked into place."""
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    monkeypatch.setattr(Layout, "running", lambda self: True)
+    early: list[int] = []
+    render = Builder._render
+
+    def spy(self, renders, sink, lazy=False):
+        if sink is None:
+            early.append(len(renders))
+        return render(self, renders, sink, lazy)
+
+    monkeypatch.setattr(Builder, "_render", spy)
+    (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
+    (clone / "posts" / "x9.md").write_text(post_text("Changé", "2023-10-01", BODIES[3]))
+    result = build_site(load_config(clone), now=NOW)
+    assert placed and placed[0], "no layout was made"
+    assert early and early[0] == result.rendered > 0
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    assert _leftovers(clone.parent) == [] and _leftovers(clone) == []
+    _store_is_sound(clone)
+    # Each page written early is the page store's copy (a link, where links work).
+    stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
+    assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}
