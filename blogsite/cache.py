@@ -27,7 +27,6 @@ import importlib.util
 import json
 import marshal
 import os
-import shutil
 import sqlite3
 import sys
 from dataclasses import dataclass, field
@@ -586,9 +585,9 @@ class PageStore:
             except FileExistsError:
                 pass
             except OSError:
-                tmp = target.with_name(f".{d}.{os.getpid()}")
-                shutil.copyfile(source, tmp)
-                os.replace(tmp, target)
+                data = read_file(str(source))
+                if data is not None:
+                    self.put(d, data)  # no hard links here: a copy
         except OSError:
             pass  # a cache that cannot be written is a slower build, not a failed one
 

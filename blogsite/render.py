@@ -19,7 +19,7 @@ from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_posts, long_date, month_name, translate
 from blogsite.post import Post
-from blogsite.site import STATIC_DIR, Site, Tag, _tag_slug
+from blogsite.site import STATIC_DIR, Site, Tag, tag_slug
 from blogsite.theme import Theme, render_problem
 from blogsite.typography import for_text
 
@@ -277,24 +277,12 @@ class Renderer:
                 by_slug.setdefault(t.slug, []).append(i)
             self._tag_index = (by_name, by_slug)
         by_name, by_slug = self._tag_index
-        if len(set(names)) == len(names):
-            # The usual case, quickly: each name is one tag's, and no other tag's slug.
-            quick: list[int] = []
-            for name in names:
-                hits = by_name.get(name)
-                if (hits is None or len(hits) != 1 or by_slug.get(name, hits) != hits
-                        or by_slug.get(_tag_slug(name)) != hits):
-                    break
-                quick.append(hits[0])
-            else:
-                if len(set(quick)) == len(quick):
-                    return [self.site.tags[i] for i in quick]
         # Each tag named by its name, its slug or another spelling of it ("Vélo" for the
         # site's "vélo"), in the order the post first names it.
         first: dict[int, int] = {}
         for position, name in enumerate(names):
             for i in (*by_name.get(name, ()), *by_slug.get(name, ()),
-                      *by_slug.get(_tag_slug(name), ())):
+                      *by_slug.get(tag_slug(name), ())):
                 first.setdefault(i, position)
         return [self.site.tags[i] for i in sorted(first, key=lambda i: (first[i], i))]
 

@@ -292,7 +292,7 @@ def _check_urls(posts: list[Post], pages: list[Post], problems: list[Problem]) -
 
 
 @lru_cache(maxsize=4096)
-def _tag_slug(name: str) -> str:
+def tag_slug(name: str) -> str:
     return slugify(name)
 
 
@@ -302,7 +302,7 @@ def _tags(posts: tuple[Post, ...]) -> tuple[Tag, ...]:
     for post in posts:
         seen: set[str] = set()  # a post listed once per tag, even if named twice
         for name in post.tags:
-            slug = _tag_slug(name)
+            slug = tag_slug(name)
             names.setdefault(slug, name)
             bucket = members.setdefault(slug, [])
             if slug not in seen:

@@ -176,3 +176,31 @@ def test_pages_rendered_while_the_layout_works_are_the_cold_builds(tmp_path, pla
     # Each page written early is the page store's copy (a link, where links work).
     stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
     assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}
+
+
+def test_without_hard_links_pages_are_copied(tmp_path, placed, monkeypatch):
+    """A file system without hard links (some CI caches, network mounts): the page store
+    and the layout copy pages instead, and the site is the same."""
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+
+    def no_link(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_link)
+    monkeypatch.setattr(Layout, "running", lambda self: True)
+    (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
+    build_site(load_config(clone), now=NOW)
+    assert placed and placed[0], "no layout was made"
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    _store_is_sound(clone)
+    stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
+    assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}
+    assert all(p.stat().st_nlink == 1 for p in (clone / "public").rglob("*.html"))
+    (clone / "posts" / "x7.md").write_text(post_text("Changé", "2023-08-08", BODIES[1]))
+    build_site(load_config(clone), now=NOW)
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref2", NOW)
+    _store_is_sound(clone)
+    # The pages the edit wrote in place were copied into the store too.
+    stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
+    assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}

@@ -1,6 +1,6 @@
 """Keys kept across a change of the site's structure (a post added, a fresh clone): post
-pages of unchanged shape keep their key without computing it (Builder._shapes), and a
-post's tags are found by a quick path equal to the general one."""
+pages of unchanged shape keep their key without computing it (Builder._shapes). And the
+tags a post page shows: those the post names, however it spells them."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ WORDS = st.sampled_from(["vélo", "velo", "Vélo", "jazz", "Jazz", "a", "b c", "
 
 
 @given(st.lists(WORDS, max_size=6), st.lists(WORDS, max_size=4).map(tuple))
-def test_the_quick_tag_lookup_finds_what_the_general_one_does(spellings, names):
+def test_a_post_shows_the_tags_it_names_by_name_slug_or_spelling(spellings, names):
     # As a site makes them: one tag per slug, named as its first post spells it.
     first: dict[str, str] = {}
     for name in spellings:
