@@ -215,6 +215,7 @@ class Builder:
         self.inputs: Inputs | None = None
         self.stat: StatCache | None = None
         self.rendered = 0
+        self.keyed = 0  # page keys this build computed (the others were reused)
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
         self.defer_keys = False
@@ -857,7 +858,7 @@ class Builder:
 
             print(
                 " ".join(f"{k}={v:.3f}" for k, v in self.laps.items())
-                + f" rendered={self.rendered} keyed={getattr(self, 'keyed', 0)}",
+                + f" rendered={self.rendered} keyed={self.keyed}",
                 file=sys.stderr,
             )
         files = OutputFiles(out_dir, [out.path for out in outputs])

@@ -308,26 +308,17 @@ class Renderer:
                 ),
             }
 
-        def key() -> str | None:
+        def keyed(fingerprint: Callable[..., Any]) -> Any:
             # The inputs of context() rather than its result: cheaper for the 10,000 post
             # pages of a large site. Every value context() reads must be here: the post
             # whole (its fields make the page's metadata), what it passes on as it is
-            # (fingerprinted as the templates read them), and what it computes.
+            # (fingerprinted as the templates read them), and what it computes. Both the
+            # key and the shape (Fingerprints.post_page_shape) are made from these.
             base = self._base("post.html", post.lang)
             if base is None:
                 return None
             attrs, digest = base
-            return self.fingerprints.post_page(
-                digest, post, self._post_tags(post), newer, older, self.syndication(post),
-                words(post), attrs,
-            )
-
-        def shape() -> tuple | None:
-            base = self._base("post.html", post.lang)
-            if base is None:
-                return None
-            attrs, digest = base
-            return self.fingerprints.post_page_shape(
+            return fingerprint(
                 digest, post, self._post_tags(post), newer, older, self.syndication(post),
                 words(post), attrs,
             )
@@ -335,8 +326,8 @@ class Renderer:
         return Output(
             url_to_file(post.url),
             lambda: self.render_template("post.html", post.lang, **context()),
-            key=key,
-            shape=shape,
+            key=lambda: keyed(self.fingerprints.post_page),
+            shape=lambda: keyed(self.fingerprints.post_page_shape),
         )
 
     def _page_page(self, page: Post) -> Output:
