@@ -427,7 +427,6 @@ class Fingerprints:
         parts.append(str(words).encode())
         return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 
-
     def post_page_shape(
         self, base: bytes, post: Post, tags: list, newer: Post | None, older: Post | None,
         links: list, words: int, attrs: frozenset[str],

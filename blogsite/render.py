@@ -74,7 +74,7 @@ class Renderer:
         self.template_memo: dict[str, list] = {}  # template analyses, kept by the build cache
         self._sources: dict[str, str] = {}
         self._globals_memo: dict[str, dict[str, Any]] = {}
-        self._tag_index: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
+        self._tag_index: dict[str, int] | None = None  # tag slug -> its index
         self._config_key = repr(
             (self.config.site, self.config.build, self.config.publish, self.config.social)
         )
@@ -269,22 +269,16 @@ class Renderer:
         return list(found)
 
     def _find_tags(self, names: tuple[str, ...]) -> list[Tag]:
+        """The tags a post's names gather it in (site._tags: by slug, so "Vélo" is the
+        site's "vélo"), in the order the post first names them."""
         if self._tag_index is None:
-            by_name: dict[str, list[int]] = {}
-            by_slug: dict[str, list[int]] = {}
-            for i, t in enumerate(self.site.tags):
-                by_name.setdefault(t.name, []).append(i)
-                by_slug.setdefault(t.slug, []).append(i)
-            self._tag_index = (by_name, by_slug)
-        by_name, by_slug = self._tag_index
-        # Each tag named by its name, its slug or another spelling of it ("Vélo" for the
-        # site's "vélo"), in the order the post first names it.
-        first: dict[int, int] = {}
-        for position, name in enumerate(names):
-            for i in (*by_name.get(name, ()), *by_slug.get(name, ()),
-                      *by_slug.get(tag_slug(name), ())):
-                first.setdefault(i, position)
-        return [self.site.tags[i] for i in sorted(first, key=lambda i: (first[i], i))]
+            self._tag_index = {t.slug: i for i, t in enumerate(self.site.tags)}
+        found: list[int] = []
+        for name in names:
+            i = self._tag_index.get(tag_slug(name))
+            if i is not None and i not in found:
+                found.append(i)
+        return [self.site.tags[i] for i in found]
 
     def _post_page(self, post: Post, newer: Post | None, older: Post | None) -> Output:
         def context() -> dict[str, Any]:
