@@ -982,44 +982,87 @@ class Builder:
         return key
 
     def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old):
-        """Render what changed in memory, then replace changed files one by one."""
-        renders = [outputs[i].render for i in todo if outputs[i].source is None]
-        rendered = iter(self._render(renders, None))  # type: ignore[arg-type]
-        contents: dict[int, bytes | Path] = {}
-        for i in todo:
-            out = outputs[i]
-            contents[i] = out.source if out.source is not None else next(rendered)
+        """Render what changed, each page into a temporary file beside its own, then
+        replace the changed files one by one. The workers that render write those files
+        (a new post changes every home page: a thousand files on a large site), and no
+        file is replaced before every page rendered: a failed build leaves the folder as
+        it was."""
+        base = os.path.join(str(out_dir), "")
+        suffix = f".blogsite-{os.getpid()}"
+        positions = [i for i in todo if outputs[i].source is None]
+
+        def temporary(rel: str) -> str:
+            folder, name = os.path.split(rel)
+            return f"{base}{folder}/.{name}{suffix}" if folder else f"{base}.{name}{suffix}"
+
+        def stage(j: int, data: bytes) -> tuple[str, str | None]:
+            """(digest, the temporary file holding the page, or None if it is unchanged)."""
+            rel = outputs[positions[j]].path
+            d = digest(data)
+            entry = old.get(rel)
+            if entry is not None and entry[1] == d and same_stat(base + rel, entry):
+                return d, None
+            tmp = temporary(rel)
+            os.makedirs(os.path.dirname(tmp), exist_ok=True)
+            with open(tmp, "wb") as f:
+                f.write(data)
+            return d, tmp
+
+        try:
+            staged = dict(zip(
+                positions, self._render([outputs[i].render for i in positions], stage),
+                strict=True,
+            ))
+        except BaseException:
+            for i in positions:
+                try:
+                    os.unlink(temporary(outputs[i].path))
+                except OSError:
+                    pass
+            raise
         entries: dict[str, list] = {}
         changed = 0
-        made: set[Path] = set()
         pid = os.getpid()
-        for i, out in enumerate(outputs):
-            if i in unchanged:
-                entries[out.path] = unchanged[i]
-                continue
-            target = out_dir / out.path
-            content = contents[i]
-            data = content.read_bytes() if isinstance(content, Path) else content
-            d = digest(data)
-            entry = old.get(out.path)
-            if entry is not None and entry[1] == d and same_stat(target, entry):
-                entries[out.path] = [keys[i], d, entry[2], entry[3]]
-                continue
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            tmp = target.parent / f".{target.name}.blogsite-{pid}"
-            try:
-                tmp.write_bytes(data)
-                os.replace(tmp, target)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
-            if self.pages is not None and not isinstance(content, Path):
-                self.pages.keep(d, target)
-            st = target.stat()
-            entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
-            changed += 1
+        try:
+            for i, out in enumerate(outputs):
+                if i in unchanged:
+                    entries[out.path] = unchanged[i]
+                    continue
+                target = out_dir / out.path
+                if out.source is not None:
+                    data = out.source.read_bytes()
+                    d = digest(data)
+                    entry = old.get(out.path)
+                    if entry is not None and entry[1] == d and same_stat(target, entry):
+                        entries[out.path] = [keys[i], d, entry[2], entry[3]]
+                        continue
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    tmp = target.parent / f".{target.name}.blogsite-{pid}"
+                    try:
+                        tmp.write_bytes(data)
+                        os.replace(tmp, target)
+                    finally:
+                        if tmp.exists():
+                            tmp.unlink()
+                else:
+                    d, written = staged.pop(i)
+                    if written is None:
+                        entry = old[out.path]
+                        entries[out.path] = [keys[i], d, entry[2], entry[3]]
+                        continue
+                    os.replace(written, target)
+                    if self.pages is not None:
+                        self.pages.keep(d, target)
+                st = target.stat()
+                entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
+                changed += 1
+        finally:
+            for _d, written in staged.values():
+                if written is not None:
+                    try:
+                        os.unlink(written)
+                    except OSError:
+                        pass
         produced = {out.path for out in outputs}
         for rel in old:
             if rel not in produced:
@@ -1039,16 +1082,29 @@ class Builder:
         # into place.
         early: dict[int, bytes] = {}
         early_digests: dict[int, str] = {}
+        written: dict[int, bool] = {}  # early pages whose stored copy this build wrote
         if self.layout is not None and not self.defer_keys and self.layout.running():
             fresh = [i for i in todo if outputs[i].source is None]
             if len(fresh) <= EARLY_MAX:
-                early = dict(zip(fresh, self._render([outputs[i].render for i in fresh], None),
-                                 strict=True))
-                if self.pages is not None:
-                    for i, data in early.items():
+                store = self.pages
+
+                def keep_early(_j: int, data: bytes) -> tuple[str, bool] | bytes:
+                    """In the worker that rendered it: the page into the page store (its
+                    digest, and whether this build wrote that copy), or the page itself if
+                    the store cannot take it."""
+                    if store is not None:
                         d = digest(data)
-                        if self.pages.put(d, data):
-                            early_digests[i] = d
+                        known = store.holds(d)
+                        if store.put(d, data):
+                            return d, not known
+                    return data
+
+                found = self._render([outputs[i].render for i in fresh], keep_early)
+                for i, got in zip(fresh, found, strict=True):
+                    if type(got) is tuple:
+                        early_digests[i], written[i] = got
+                    else:
+                        early[i] = got
         # What a layout placed in the staging folder (path -> digest), if there is one.
         placed = self.layout.wait() if self.layout is not None else None
         for leftover in (previous,) if placed is not None else (staging, previous):
@@ -1094,7 +1150,7 @@ class Builder:
             positions: list[int] = []
             for i in todo:
                 out = outputs[i]
-                if i in early:
+                if i in early or i in early_digests:
                     continue
                 if out.source is not None:
                     target = place(out.path)
@@ -1134,10 +1190,15 @@ class Builder:
                     folders.add(folder)
                 if out.path in placed:
                     os.unlink(target)  # a link into the page store: never write through it
-                if d is not None and pages is not None and pages.take(d, Path(target)):
+                if d is not None and pages is not None and (
+                    pages.link(d, target) if written.get(i) else pages.take(d, Path(target))
+                ):
                     st = os.stat(target)
                     return keys[i], None, d, st.st_size, st.st_mtime_ns, False
-                data = early[i] if render is None else render()
+                if render is None:
+                    data = early[i] if i in early else out.render()  # type: ignore[misc]
+                else:
+                    data = render()
                 with open(target, "wb") as f:
                     f.write(data)
                 st = os.stat(target)
@@ -1154,7 +1215,7 @@ class Builder:
                 i: self._key_function(outputs[i], self.graph) for i in positions if defer_keys
             }
             self._lap("write:prepare")
-            for i in early:
+            for i in [*early, *early_digests]:
                 key, deps, d, size, mtime, _rendered = put(i, None, early_digests.get(i))
                 entries[outputs[i].path] = [key, d, size, mtime]
             early.clear()

@@ -553,6 +553,19 @@ class PageStore:
             target.write_bytes(data)
         return True
 
+    def holds(self, d: str) -> bool:
+        """Whether a copy of the page with digest `d` is kept (sound or not)."""
+        return self._path(d).exists()
+
+    def link(self, d: str, target: str) -> bool:
+        """Link the page this build just put() at `target`, without reading it back (put()
+        wrote it whole and checked); False if that cannot be done."""
+        try:
+            os.link(self._path(d), target)
+        except OSError:
+            return False
+        return True
+
     def put(self, d: str, data: bytes) -> bool:
         """Keep `data` (whose digest is `d`), written whole under a temporary name first;
         False if it could not be."""

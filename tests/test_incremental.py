@@ -529,3 +529,32 @@ def test_serve_keys_again_only_the_pages_showing_an_edited_post(tmp_path, monkey
     _site, files = plan(load_config(root), now=NOW, session=session)
     assert keyed and len(keyed) < len(files) // 2
     assert any(b"Un paragraphe de plus." in files[p] for p in keyed if p.endswith(".html"))
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_a_page_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, workers):
+    """Pages replaced in place are rendered into temporary files first (by the workers,
+    when there are any): one page failing replaces none and leaves no temporary file."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    (root / "theme").mkdir()
+    (root / "theme" / "post.html").write_text(
+        '{% extends "base.html" %}{% block content %}'
+        '{% if "BOOM" in post.html %}{{ post.no_such_field }}{% endif %}{{ post.html|safe }}'
+        "{% endblock %}"
+    )
+    build_site(load_config(root), now=NOW)
+    before = tree(root / "public")
+    folder = os.stat(root / "public").st_ino
+    if workers:
+        monkeypatch.setattr(parallel, "RENDER_MIN", 1)
+    (root / "posts" / "p1.md").write_text(post_text(TITLES[1], "2024-02-11", "Nouveau texte."))
+    (root / "posts" / "p3.md").write_text(post_text(TITLES[3], "2024-04-13", "BOOM"))
+    with pytest.raises(BlogsiteError) as failed:
+        build_site(load_config(root), now=NOW)
+    assert failed.value.problems[0].file.endswith("theme/post.html")
+    assert tree(root / "public") == before
+    (root / "posts" / "p3.md").write_text(post_text(TITLES[3], "2024-04-13", "Calme."))
+    build_site(load_config(root), now=NOW)
+    assert os.stat(root / "public").st_ino == folder  # replaced in place, not staged
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)

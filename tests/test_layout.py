@@ -160,7 +160,7 @@ def test_pages_rendered_while_the_layout_works_are_the_cold_builds(tmp_path, pla
     render = Builder._render
 
     def spy(self, renders, sink, lazy=False):
-        if sink is None:
+        if self.layout is not None and self.layout.pid is not None:  # not yet waited for
             early.append(len(renders))
         return render(self, renders, sink, lazy)
 
@@ -176,6 +176,26 @@ def test_pages_rendered_while_the_layout_works_are_the_cold_builds(tmp_path, pla
     # Each page written early is the page store's copy (a link, where links work).
     stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
     assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}
+
+
+def test_a_damaged_stored_copy_of_an_early_page_is_not_trusted(tmp_path, placed, monkeypatch):
+    """A page rendered early whose digest the store already holds, damaged: the build
+    renders it again rather than link the damaged copy (only copies it wrote itself are
+    linked unread)."""
+    root = _site(tmp_path)
+    clone = _clone(tmp_path, root)
+    monkeypatch.setattr(Layout, "running", lambda self: True)
+    (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
+    expected = reference(clone, tmp_path / "ref", NOW)
+    store = PageStore(clone)
+    for rel in ("index.html", "page/2/index.html"):
+        d = digest(expected[rel])
+        store.folder.joinpath(d[:2]).mkdir(parents=True, exist_ok=True)
+        store.folder.joinpath(d[:2], d).write_bytes(b"damaged")
+    build_site(load_config(clone), now=NOW)
+    assert placed and placed[0], "no layout was made"
+    assert tree(clone / "public") == expected
+    _store_is_sound(clone)
 
 
 def test_without_hard_links_pages_are_copied(tmp_path, placed, monkeypatch):
