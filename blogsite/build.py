@@ -799,6 +799,7 @@ class Builder:
         if len(todo) > PREFETCH_MIN and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
+        self._lap("prefetch")
         staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
         if staged:
             entries, changed = self._write_staged(
@@ -1023,6 +1024,7 @@ class Builder:
         entries: dict[str, list] = {}
         changed = 0
         pid = os.getpid()
+        self._lap("write:pages")
         try:
             for i, out in enumerate(outputs):
                 if i in unchanged:
