@@ -43,13 +43,16 @@ LARGE = 5000
 # with other processes (or with its own threads) for the cores.
 BUSY_SHARE = 0.1
 
-CASES = ["cold", "edit", "noop", "clone"]
+CASES = ["cold", "edit", "noop", "newpost", "clone"]
 CASE_TITLES = {
     "cold": "cold (no output, no cache)",
     "edit": "one post edited",
     "noop": "nothing changed",
+    "newpost": "1 new post, same checkout",
     "clone": "fresh clone + restored cache + 1 new post",
 }
+# Cases only blogsite runs: measured to explain another case, not to compare.
+OWN_CASES = {"newpost"}
 LABELS = {
     "blogsite": "blogsite",
     "hugo": "Hugo",
@@ -72,7 +75,7 @@ class Generator:
     output: str  # output folder, relative to the site
     caches: list[str]  # cache folders, relative to the site
     command: list[str] = field(default_factory=list)  # built once paths are known
-    cases: list[str] = field(default_factory=lambda: list(CASES))
+    cases: list[str] = field(default_factory=lambda: [c for c in CASES if c not in OWN_CASES])
 
     def argv(self, site: Path) -> list[str]:
         return [a.replace("{site}", str(site)) for a in self.command]
@@ -179,7 +182,8 @@ def make_generators(only: list[str], venv: Path | None, snapshot: Path | None = 
             )
         elif exe:
             gens["blogsite"] = Generator(
-                "blogsite", "blogsite", "public", [".blogsite-cache"], [str(exe), "build"]
+                "blogsite", "blogsite", "public", [".blogsite-cache"], [str(exe), "build"],
+                cases=list(CASES),
             )
     if venv and "hugo" in only:
         # Hugo keeps no build state between runs; --cacheDir only keeps its
@@ -605,6 +609,13 @@ class Runner:
                     self.problems.append(problem)
         elif case == "noop":
             self.build("noop", i, site)
+        elif case == "newpost":
+            # The clone's change, made where the output folder is: what a clone costs beyond
+            # the change itself. The post is then removed and the site built again.
+            path = corpus.write_post(gen.source, site, corpus.extra_post(self.posts))
+            self.build("newpost", i, site)
+            path.unlink()
+            timed(gen.argv(site), site, self.logs / f"{self.size}-{gen.name}-newpost-undo-{i}.log")
         elif case == "clone":
             # The clone takes the site's own path (as a CI checkout usually does): Pelican
             # keys its cache by absolute path, so a clone elsewhere would never hit it.
@@ -838,6 +849,13 @@ def targets_table(data: dict) -> str:
                 f"| {size:,} | fresh clone + restored cache + 1 new post as fast as an edit (within 25%) | "
                 f"{clone:.2f} s vs {edit:.2f} s (×{clone / edit:.1f}) | "
                 f"{'yes' if clone <= edit * 1.25 else 'NO'} |"
+            )
+        newpost = value(size, "blogsite", "newpost", "median_wall_s")
+        if clone is not None and newpost:
+            lines.append(
+                f"| {size:,} | (for information) the fresh clone vs the same new post in the "
+                f"checkout that has its output folder | {clone:.2f} s vs {newpost:.2f} s "
+                f"(×{clone / newpost:.1f}) | — |"
             )
         folder = value(size, "blogsite", "clone", "median_folder_s")
         if clone is not None and edit and folder is not None:
