@@ -178,7 +178,8 @@ def make_generators(only: list[str], venv: Path | None, snapshot: Path | None = 
                     f"blogsite snapshot not importable from {snapshot}: {where.stdout}{where.stderr}"
                 )
             gens["blogsite"] = Generator(
-                "blogsite", "blogsite", "public", [".blogsite-cache"], [py, str(launcher), "build"]
+                "blogsite", "blogsite", "public", [".blogsite-cache"], [py, str(launcher), "build"],
+                cases=list(CASES),
             )
         elif exe:
             gens["blogsite"] = Generator(
