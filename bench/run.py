@@ -868,10 +868,16 @@ def targets_table(data: dict) -> str:
             )
     for size, found in sorted(data.get("serve", {}).items(), key=lambda kv: int(kv[0])):
         ms = found["median_ms"]
-        lines.append(
-            f"| {int(size):,} | `blogsite serve`: a saved edit shown within 300 ms | {ms:.0f} ms | "
-            f"{'yes' if ms <= 300 else 'NO'} |"
-        )
+        if int(size) == 1000:  # the target is on 1,000 posts
+            lines.append(
+                f"| {int(size):,} | `blogsite serve`: a saved edit shown within 300 ms | "
+                f"{ms:.0f} ms | {'yes' if ms <= 300 else 'NO'} |"
+            )
+        else:
+            lines.append(
+                f"| {int(size):,} | (for information) `blogsite serve`: a saved edit shown | "
+                f"{ms:.0f} ms | — |"
+            )
     return "\n".join(lines) if len(lines) > 4 else ""
 
 
