@@ -1023,7 +1023,6 @@ class Builder:
             raise
         entries: dict[str, list] = {}
         changed = 0
-        pid = os.getpid()
         self._lap("write:pages")
         try:
             for i, out in enumerate(outputs):
@@ -1039,7 +1038,7 @@ class Builder:
                         entries[out.path] = [keys[i], d, entry[2], entry[3]]
                         continue
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = target.parent / f".{target.name}.blogsite-{pid}"
+                    tmp = Path(temporary(out.path))
                     try:
                         tmp.write_bytes(data)
                         os.replace(tmp, target)
@@ -1193,7 +1192,8 @@ class Builder:
                 if out.path in placed:
                     os.unlink(target)  # a link into the page store: never write through it
                 if d is not None and pages is not None and (
-                    pages.link(d, target) if written.get(i) else pages.take(d, Path(target))
+                    # A copy this build wrote is linked unread; if links fail, copied.
+                    (written.get(i) and pages.link(d, target)) or pages.take(d, Path(target))
                 ):
                     st = os.stat(target)
                     return keys[i], None, d, st.st_size, st.st_mtime_ns, False

@@ -558,8 +558,8 @@ class PageStore:
         return self._path(d).exists()
 
     def link(self, d: str, target: str) -> bool:
-        """Link the page this build just put() at `target`, without reading it back (put()
-        wrote it whole and checked); False if that cannot be done."""
+        """Link the page this build put() itself at `target`, without reading it back (put()
+        wrote it whole, then renamed it); False if that cannot be done."""
         try:
             os.link(self._path(d), target)
         except OSError:

@@ -15,6 +15,7 @@ from blogsite.cache import CACHE_DIR, PageStore, digest
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
 from blogsite.layout import Layout
+from blogsite.render import Renderer
 from tests.test_incremental import (
     BODIES,
     NOW,
@@ -209,8 +210,17 @@ def test_without_hard_links_pages_are_copied(tmp_path, placed, monkeypatch):
 
     monkeypatch.setattr(os, "link", no_link)
     monkeypatch.setattr(Layout, "running", lambda self: True)
+    rendered: list[tuple] = []
+    render_template = Renderer.render_template
+
+    def counted(self, name, lang=None, **context):
+        rendered.append((name, context["page"]["url"]))
+        return render_template(self, name, lang, **context)
+
+    monkeypatch.setattr(Renderer, "render_template", counted)
     (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
     build_site(load_config(clone), now=NOW)
+    assert rendered and len(rendered) == len(set(rendered)), "a page was rendered twice"
     assert placed and placed[0], "no layout was made"
     assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
     _store_is_sound(clone)
