@@ -1095,9 +1095,9 @@ class Builder:
                     the store cannot take it."""
                     if store is not None:
                         d = digest(data)
-                        known = store.holds(d)
-                        if store.put(d, data):
-                            return d, not known
+                        wrote = store.put(d, data)
+                        if wrote is not None:
+                            return d, wrote
                     return data
 
                 found = self._render([outputs[i].render for i in fresh], keep_early)

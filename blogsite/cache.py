@@ -553,10 +553,6 @@ class PageStore:
             target.write_bytes(data)
         return True
 
-    def holds(self, d: str) -> bool:
-        """Whether a copy of the page with digest `d` is kept (sound or not)."""
-        return self._path(d).exists()
-
     def link(self, d: str, target: str) -> bool:
         """Link the page this build put() itself at `target`, without reading it back (put()
         wrote it whole, then renamed it); False if that cannot be done."""
@@ -566,12 +562,13 @@ class PageStore:
             return False
         return True
 
-    def put(self, d: str, data: bytes) -> bool:
-        """Keep `data` (whose digest is `d`), written whole under a temporary name first;
-        False if it could not be."""
+    def put(self, d: str, data: bytes) -> bool | None:
+        """Keep `data` (whose digest is `d`), written whole under a temporary name first:
+        True if written now, False if a copy (sound or not) was already kept, None if it
+        could not be."""
         target = self._path(d)
         if target.exists():
-            return True
+            return False
         tmp = target.with_name(f".{d}.{os.getpid()}")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -583,7 +580,7 @@ class PageStore:
                 tmp.unlink()
             except OSError:
                 pass
-            return False
+            return None
         return True
 
     def keep(self, d: str, source: Path) -> None:
