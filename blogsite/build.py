@@ -991,6 +991,7 @@ class Builder:
         base = os.path.join(str(out_dir), "")
         suffix = f".blogsite-{os.getpid()}"
         positions = [i for i in todo if outputs[i].source is None]
+        pages = self.pages
 
         def temporary(rel: str) -> str:
             folder, name = os.path.split(rel)
@@ -1005,6 +1006,8 @@ class Builder:
                 return d, None
             tmp = temporary(rel)
             os.makedirs(os.path.dirname(tmp), exist_ok=True)
+            if pages is not None and pages.share(d, data, tmp):
+                return d, tmp
             with open(tmp, "wb") as f:
                 f.write(data)
             return d, tmp

@@ -558,3 +558,28 @@ def test_a_page_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, wo
     build_site(load_config(root), now=NOW)
     assert os.stat(root / "public").st_ino == folder  # replaced in place, not staged
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+def test_a_page_back_to_bytes_the_store_kept_shares_its_copy(tmp_path, damaged):
+    """A post added then removed: the home page goes back to the bytes the first build kept.
+    It is then linked from that kept copy (replacing it later frees nothing on disk), unless
+    the copy's bytes are not the page's, in which case the page is written afresh."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    home = root / "public" / "index.html"
+    first = home.read_bytes()
+    kept = cache_module.PageStore(root)._path(cache_module.digest(first))
+    extra = root / "posts" / "extra.md"
+    extra.write_text(post_text("Un de plus", "2024-05-20", "Encore un billet."))
+    build_site(load_config(root), now=NOW)
+    assert home.read_bytes() != first
+    if damaged:
+        kept.unlink()
+        kept.write_bytes(first.replace(b"<html", b"<html data-x"))
+    extra.unlink()
+    build_site(load_config(root), now=NOW)
+    assert home.read_bytes() == first
+    assert (os.stat(home).st_ino == os.stat(kept).st_ino) is not damaged
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
