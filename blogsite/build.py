@@ -75,8 +75,9 @@ if TYPE_CHECKING:
 # Above this many files to write, a build stages a whole new folder (with hard links for
 # the unchanged files) rather than replacing files one by one in place.
 IN_PLACE_MAX = 400
-# Pages to render from which the listings' summaries are read in one query first.
-PREFETCH_MIN = 200
+# Pages to render from which the listings' summaries are read all at once first (and a
+# fortieth of the posts: on a large site, a few pages read fewer than the whole blob holds).
+PREFETCH_MIN = 20
 # Changed pages a fresh clone renders into memory while its folder is laid out; above
 # this many, they are rendered and written by the workers once it is (memory stays flat).
 EARLY_MAX = 3000
@@ -648,6 +649,8 @@ class Builder:
         memo = getattr(self, "_template_memo", None)
         if memo is not None and len(memo) != self._template_memo_size and len(memo) < 500:
             store.put_value("templates", memo)
+        if self.contents is not None:
+            self.contents.save_summaries()
         if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
             if self.snapshot_urls_foreign or snapshot.stale(
@@ -796,7 +799,7 @@ class Builder:
                 todo.append(i)
 
         self._lap("keys")
-        if len(todo) > PREFETCH_MIN and self.contents is not None:
+        if len(todo) > max(PREFETCH_MIN, len(site.all_posts) // 40) and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
         self._lap("prefetch")

@@ -390,7 +390,13 @@ class Store:
         if conn is None or not keys:
             return found
         try:
-            rows = conn.execute("SELECT key, extra, extra_sum FROM posts").fetchall()
+            if len(keys) > 500:
+                rows = conn.execute("SELECT key, extra, extra_sum FROM posts").fetchall()
+            else:
+                marks = ",".join("?" * len(keys))
+                rows = conn.execute(
+                    f"SELECT key, extra, extra_sum FROM posts WHERE key IN ({marks})", list(keys)
+                ).fetchall()
         except sqlite3.Error:
             self._fail()
             return found

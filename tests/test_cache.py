@@ -261,3 +261,53 @@ def test_the_page_store_is_swept_once_stale_pages_pile_up(tmp_path, monkeypatch)
     assert store.prune(live) == 0 and stored() == live | stale
     stale.add(keep(210))
     assert store.prune(live) == 11 and stored() == live
+
+
+@pytest.mark.parametrize("damage", [None, "format", "not-utf8", "not-bytes", "not-pairs"])
+def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
+    tmp_path, monkeypatch, damage
+):
+    """Many listing pages to render read every post's summary from one blob, written by the
+    first build that needed it; one of another format or shape is ignored, and a summary
+    that is not UTF-8 is read from its record instead."""
+    import marshal
+
+    from blogsite import records
+
+    root = _built(tmp_path)
+    _edit_everything(root)
+    build_site(load_config(root), now=NOW)  # every page rendered again: summaries prefetched
+    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
+    conn = sqlite3.connect(db)
+    (data,) = conn.execute("SELECT data FROM blobs WHERE name = ?", (records.SUMMARIES,)).fetchone()
+    fmt, pairs = marshal.loads(data)
+    assert fmt == records.SUMMARIES_FORMAT and len(pairs) == 5
+    assert all(type(a) is bytes and type(b) is bytes for a, b in pairs.values())
+    if damage is not None:
+        bad = {
+            "format": ("blogsite-summaries-0", pairs),
+            "not-utf8": (fmt, {k: (b"\xff<p>", b"\xfe") for k in pairs}),
+            "not-bytes": (fmt, {k: ("<p>x</p>", "x") for k in pairs}),
+            "not-pairs": (fmt, [list(pairs)]),
+        }[damage]
+        data = marshal.dumps(bad, 4)
+        conn.execute(
+            "UPDATE blobs SET data = ?, sum = ? WHERE name = ?",
+            (data, cache_module.digest(data), records.SUMMARIES),
+        )
+    conn.commit()
+    conn.close()
+    asked: list[set] = []
+    original = cache_module.Store.extras
+
+    def extras(self, keys):
+        asked.append(set(keys))
+        return original(self, keys)
+
+    monkeypatch.setattr(cache_module.Store, "extras", extras)
+    theme = root / "theme" / "base.html"
+    theme.write_text(theme.read_text().replace("class='v2'", "class='v3'"))
+    _check(root, tmp_path)
+    # The summaries blob answered for every post, unless it was not one.
+    trusted = damage in (None, "not-utf8")
+    assert asked == [set() if trusted else set(pairs)]
