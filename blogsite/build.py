@@ -719,12 +719,6 @@ class Builder:
         self._lap("scan")
         site = self._load_checked(inputs)
         self._lap("load")
-        if collect:
-            gc.enable()
-            # The loaded site is thousands of long-lived objects: keep the garbage collector
-            # from walking them again and again while pages are keyed and rendered.
-            gc.freeze()
-            self.frozen = True
         renderer = self._renderer(site)
         check_output_dir(self.config, out_dir)
         outputs = renderer.outputs()
@@ -799,6 +793,14 @@ class Builder:
                 todo.append(i)
 
         self._lap("keys")
+        if collect:
+            # Rendering leaves cycles (Jinja's): the collector runs from here on, with what
+            # lives now (the site, its pages and their keys) frozen out of its sight. Making
+            # and keying ten thousand pages leaves no cycles, and collecting while they were
+            # made cost 0.2 s of making them and 0.25 s of keying a new post at 10,000 posts.
+            gc.freeze()
+            gc.enable()
+            self.frozen = True
         if len(todo) > max(PREFETCH_MIN, len(site.all_posts) // 40) and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
