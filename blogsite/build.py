@@ -78,6 +78,8 @@ IN_PLACE_MAX = 400
 # Pages to render from which the listings' summaries are read all at once first (and a
 # fortieth of the posts: on a large site, a few pages read fewer than the whole blob holds).
 PREFETCH_MIN = 20
+# Pages to write in place from which stale kept pages are looked for, to write them into.
+SPARES_MIN = 50
 # Changed pages a fresh clone renders into memory while its folder is laid out; above
 # this many, they are rendered and written by the workers once it is (memory stays flat).
 EARLY_MAX = 3000
@@ -808,7 +810,7 @@ class Builder:
         staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
         if staged:
             entries, changed = self._write_staged(
-                out_dir, outputs, keys, todo, unchanged, old, stored
+                out_dir, outputs, keys, todo, unchanged, old, stored, known
             )
         else:
             todo = sorted(todo + list(stored))
@@ -997,6 +999,12 @@ class Builder:
         suffix = f".blogsite-{os.getpid()}"
         positions = [i for i in todo if outputs[i].source is None]
         pages = self.pages
+        # Kept pages the last build's outputs no longer hold, one for each page to write (at
+        # most), to write new pages into: each worker writes only the ones of its pages.
+        spares = (
+            pages.spares({entry[1] for entry in old.values()}, len(positions))
+            if pages is not None and len(positions) >= SPARES_MIN else []
+        )
 
         def temporary(rel: str) -> str:
             folder, name = os.path.split(rel)
@@ -1011,8 +1019,11 @@ class Builder:
                 return d, None
             tmp = temporary(rel)
             os.makedirs(os.path.dirname(tmp), exist_ok=True)
-            if pages is not None and pages.share(d, data, tmp):
-                return d, tmp
+            if pages is not None:
+                if pages.share(d, data, tmp):
+                    return d, tmp
+                if j < len(spares) and pages.recycle(spares[j], tmp, data):
+                    return d, tmp
             with open(tmp, "wb") as f:
                 f.write(data)
             return d, tmp
@@ -1078,7 +1089,7 @@ class Builder:
                 changed += remove_output_file(out_dir, rel)
         return entries, changed
 
-    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored):
+    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored, known):
         """Write a complete new folder beside out_dir, then swap it in with two renames."""
         parent = out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
@@ -1096,14 +1107,20 @@ class Builder:
             fresh = [i for i in todo if outputs[i].source is None]
             if len(fresh) <= EARLY_MAX:
                 store = self.pages
+                # Kept pages that no page of the last build is (the layout links only those)
+                # to write the new ones into, one each at most.
+                spares = (
+                    store.spares({entry[1] for entry in known.values()}, len(fresh))
+                    if store is not None and len(fresh) >= SPARES_MIN else []
+                )
 
-                def keep_early(_j: int, data: bytes) -> tuple[str, bool] | bytes:
+                def keep_early(j: int, data: bytes) -> tuple[str, bool] | bytes:
                     """In the worker that rendered it: the page into the page store (its
                     digest, and whether this build wrote that copy), or the page itself if
                     the store cannot take it."""
                     if store is not None:
                         d = digest(data)
-                        wrote = store.put(d, data)
+                        wrote = store.put(d, data, spares[j] if j < len(spares) else None)
                         if wrote is not None:
                             return d, wrote
                     return data
@@ -1185,12 +1202,22 @@ class Builder:
             base = os.path.join(str(staging), "")
             folders: set[str] = set(made)
 
-            def sink(j: int, render: Callable[[], bytes]) -> tuple:
-                return put(positions[j], render, taken.get(j))
+            # Kept pages that no page of the last build is (a layout links only those), to
+            # write the rendered pages into (as _write_in_place does).
+            spares = (
+                pages.spares({entry[1] for entry in known.values()}, len(renders))
+                if pages is not None and len(renders) >= SPARES_MIN else []
+            )
 
-            def put(i: int, render: Callable[[], bytes] | None, d: str | None = None) -> tuple:
+            def sink(j: int, render: Callable[[], bytes]) -> tuple:
+                return put(positions[j], render, taken.get(j), spares[j] if j < len(spares) else None)
+
+            def put(
+                i: int, render: Callable[[], bytes] | None, d: str | None = None,
+                spare: str | None = None,
+            ) -> tuple:
                 """Write page i: its stored copy (digest d) if sound, else render() (or
-                its early rendering, for render=None)."""
+                its early rendering, for render=None), into `spare` if it can be."""
                 out = outputs[i]
                 target = base + out.path
                 folder = os.path.dirname(out.path)
@@ -1209,8 +1236,9 @@ class Builder:
                     data = early[i] if i in early else out.render()  # type: ignore[misc]
                 else:
                     data = render()
-                with open(target, "wb") as f:
-                    f.write(data)
+                if spare is None or pages is None or not pages.recycle(spare, target, data):
+                    with open(target, "wb") as f:
+                        f.write(data)
                 st = os.stat(target)
                 d = digest(data)
                 if pages is not None:

@@ -28,6 +28,7 @@ import json
 import marshal
 import os
 import sqlite3
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -585,18 +586,74 @@ class PageStore:
             return False
         return True
 
-    def put(self, d: str, data: bytes) -> bool | None:
-        """Keep `data` (whose digest is `d`), written whole under a temporary name first:
-        True if written now, False if a copy (sound or not) was already kept, None if it
-        could not be."""
+    def spares(self, live: set[str], limit: int) -> list[str]:
+        """Up to `limit` kept pages whose digests are not in `live` (the pages of the last
+        build): files whose disk blocks a build may reuse for new pages (recycle())."""
+        found: list[str] = []
+        try:
+            folders = list(os.scandir(self.folder))
+        except OSError:
+            return found
+        for folder in folders:
+            try:
+                with os.scandir(folder.path) as entries:
+                    for entry in entries:
+                        if entry.name not in live and entry.name[:1] != ".":
+                            found.append(entry.path)
+                            if len(found) >= limit:
+                                return found
+            except OSError:
+                continue
+        return found
+
+    @staticmethod
+    def recycle(spare: str, target: str, data: bytes) -> bool:
+        """Write `data` to `target` (a new name) in the file of the stale kept page `spare`,
+        overwritten in place; False, with nothing at `target`, if it cannot be done.
+
+        On this kind of disk, allocating blocks for a new file (and freeing an old one's)
+        is most of what writing a page costs: a new post rewrites every home page, and the
+        versions it replaces are the next one's spares. The spare is first moved out of the
+        store, so no kept page is ever seen with other bytes than its name says; and it is
+        only written if nothing else links it (it may not be an output file's other name)."""
+        try:
+            os.rename(spare, target)
+        except OSError:
+            return False
+        try:
+            fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError:
+            _unlink(target)
+            return False
+        try:
+            st = os.fstat(fd)
+            if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
+                raise OSError("linked elsewhere")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.ftruncate(fd, len(data))
+        except OSError:
+            os.close(fd)
+            _unlink(target)
+            return False
+        os.close(fd)
+        return True
+
+    def put(self, d: str, data: bytes, spare: str | None = None) -> bool | None:
+        """Keep `data` (whose digest is `d`), written whole under a temporary name first (in
+        the file of the stale kept page `spare`, if one is given and can be recycled): True
+        if written now, False if a copy (sound or not) was already kept, None if it could
+        not be."""
         target = self._path(d)
         if target.exists():
             return False
         tmp = target.with_name(f".{d}.{os.getpid()}")
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            with open(tmp, "wb") as f:
-                f.write(data)
+            if spare is None or not self.recycle(spare, str(tmp), data):
+                with open(tmp, "wb") as f:
+                    f.write(data)
             os.replace(tmp, target)
         except OSError:
             try:
@@ -651,6 +708,13 @@ class PageStore:
             except OSError:
                 pass
         return len(stale)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def loads_value(data: bytes | None) -> object | None:

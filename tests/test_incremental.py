@@ -583,3 +583,85 @@ def test_a_page_back_to_bytes_the_store_kept_shares_its_copy(tmp_path, damaged):
     assert home.read_bytes() == first
     assert (os.stat(home).st_ino == os.stat(kept).st_ino) is not damaged
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+
+
+def _store_files(root: Path) -> dict[str, Path]:
+    folder = cache_module.PageStore(root).folder
+    return {p.name: p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")}
+
+
+def test_recycle_never_writes_a_file_linked_elsewhere(tmp_path):
+    """A stale kept page is written over only when nothing else links its file: were it
+    an output file's other name, writing it would change that file."""
+    store = cache_module.PageStore(tmp_path)
+    data = b"<p>ancienne page</p>"
+    d = cache_module.digest(data)
+    output = tmp_path / "public" / "index.html"
+    output.parent.mkdir(parents=True)
+    output.write_bytes(data)
+    store.keep(d, output)  # the store's copy is a hard link of the output file
+    (spare,) = store.spares(set(), 10)
+    target = tmp_path / "public" / ".new"
+    assert not store.recycle(spare, str(target), b"<p>nouvelle</p>")
+    assert output.read_bytes() == data and not target.exists()
+    # Alone, a spare is moved out of the store and written (shorter or longer than before).
+    for new in (b"<p>n</p>", b"<p>" + b"x" * 10000 + b"</p>"):
+        kept = cache_module.digest(new + b"old")
+        store.put(kept, new + b"old" * 3000)
+        (spare,) = store.spares(set(), 10)
+        assert store.recycle(spare, str(target), new)
+        assert target.read_bytes() == new and not Path(spare).exists()
+        target.unlink()
+    store.put(d, data)
+    assert store.spares({d}, 10) == []  # live pages are never spares
+
+
+def test_new_pages_are_written_into_stale_kept_pages(tmp_path, monkeypatch):
+    """A new post rewrites every home page: the versions the last one replaced (kept, no
+    longer shown) hold the new ones. The site is the one a cold build makes, and every
+    kept page still has the bytes its name says."""
+    from blogsite import build as build_module
+
+    monkeypatch.setattr(build_module, "SPARES_MIN", 1)
+    root = tmp_path / "site"
+    make_fixture(root)
+    build_site(load_config(root), now=NOW)
+    (root / "posts" / "n1.md").write_text(post_text("Premier ajout", "2024-05-20", "Un."))
+    build_site(load_config(root), now=NOW)
+    live = {cache_module.digest(data) for data in tree(root / "public").values()}
+    stale = {os.stat(p).st_ino for name, p in _store_files(root).items() if name not in live}
+    assert stale  # the pages the first post replaced
+    (root / "posts" / "n2.md").write_text(post_text("Second ajout", "2024-05-25", "Deux."))
+    build_site(load_config(root), now=NOW)
+    written = {os.stat(p).st_ino for p in (root / "public").rglob("*") if p.is_file()}
+    assert written & stale  # new pages written into the old ones' files
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+    for name, path in _store_files(root).items():
+        assert cache_module.digest(path.read_bytes()) == name
+
+
+def test_a_failed_build_loses_no_page_to_recycling(tmp_path, monkeypatch):
+    from blogsite import build as build_module
+
+    monkeypatch.setattr(build_module, "SPARES_MIN", 1)
+    root = tmp_path / "site"
+    make_fixture(root)
+    (root / "theme").mkdir()
+    (root / "theme" / "post.html").write_text(
+        '{% extends "base.html" %}{% block content %}'
+        '{% if "BOOM" in post.html %}{{ post.no_such_field }}{% endif %}{{ post.html|safe }}'
+        "{% endblock %}"
+    )
+    build_site(load_config(root), now=NOW)
+    (root / "posts" / "n1.md").write_text(post_text("Premier ajout", "2024-05-20", "Un."))
+    build_site(load_config(root), now=NOW)
+    before = tree(root / "public")
+    (root / "posts" / "n2.md").write_text(post_text("Second ajout", "2024-05-25", "BOOM"))
+    with pytest.raises(BlogsiteError):
+        build_site(load_config(root), now=NOW)
+    assert tree(root / "public") == before
+    for name, path in _store_files(root).items():
+        assert cache_module.digest(path.read_bytes()) == name
+    (root / "posts" / "n2.md").write_text(post_text("Second ajout", "2024-05-25", "Calme."))
+    build_site(load_config(root), now=NOW)
+    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)

@@ -234,3 +234,34 @@ def test_without_hard_links_pages_are_copied(tmp_path, placed, monkeypatch):
     # The pages the edit wrote in place were copied into the store too.
     stored = {p.name for p in (clone / CACHE_DIR / "pages").rglob("*") if p.is_file()}
     assert stored >= {digest(p.read_bytes()) for p in (clone / "public").rglob("*.html")}
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_a_fresh_clone_writes_its_new_pages_into_stale_kept_pages(
+    tmp_path, placed, monkeypatch, early
+):
+    """The restored cache keeps pages the last builds replaced: a fresh clone's new pages
+    (rendered while the layout works, or after it) are written into their files, and the
+    site and the page store are as sound as ever."""
+    from blogsite import build as build_module
+
+    monkeypatch.setattr(build_module, "SPARES_MIN", 1)
+    root = _site(tmp_path)
+    (root / "posts" / "avant.md").write_text(post_text("Avant", "2024-05-20", BODIES[1]))
+    build_site(load_config(root), now=NOW)  # the home pages it replaced stay in the store
+    clone = _clone(tmp_path, root)
+    live = {digest(data) for data in tree(root / "public").values()}
+    stale = {
+        os.stat(p).st_ino for p in (clone / CACHE_DIR / "pages").rglob("*")
+        if p.is_file() and p.name not in live
+    }
+    assert stale
+    if early:
+        monkeypatch.setattr(Layout, "running", lambda self: True)
+    (clone / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
+    build_site(load_config(clone), now=NOW)
+    assert placed and placed[0], "no layout was made"
+    written = {os.stat(p).st_ino for p in (clone / "public").rglob("*") if p.is_file()}
+    assert written & stale
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+    _store_is_sound(clone)
