@@ -1202,10 +1202,13 @@ class Builder:
             base = os.path.join(str(staging), "")
             folders: set[str] = set(made)
 
-            # Kept pages that no page of the last build is (a layout links only those), to
-            # write the rendered pages into (as _write_in_place does).
+            # Kept pages that no page of the last build is (a layout links only those) nor
+            # one rendered early, to write the rendered pages into (as _write_in_place does).
             spares = (
-                pages.spares({entry[1] for entry in known.values()}, len(renders))
+                pages.spares(
+                    {entry[1] for entry in known.values()} | set(early_digests.values()),
+                    len(renders),
+                )
                 if pages is not None and len(renders) >= SPARES_MIN else []
             )
 

@@ -474,6 +474,17 @@ class Store:
         except sqlite3.Error:
             self._fail()
 
+    def drop_blob(self, name: str) -> bool:
+        """Forget a named value; whether there was one."""
+        conn = self._connection()
+        if conn is None:
+            return False
+        try:
+            return conn.execute("DELETE FROM blobs WHERE name = ?", (name,)).rowcount > 0
+        except sqlite3.Error:
+            self._fail()
+            return False
+
     def value(self, name: str) -> object | None:
         """A value stored with put_value (None if missing, damaged or not one)."""
         return loads_value(self.blob(name))

@@ -36,7 +36,7 @@ class Contents:
         self.store = store
         self.memory = memory
         self.recent: OrderedDict[tuple[str, bool], dict] = OrderedDict()
-        self.summaries: dict[str, tuple[bytes, bytes]] | None = None  # to write (prefetch)
+        self.summaries: dict[str, Any] | None = None  # posts whose summaries to write (prefetch)
         self.prefetched: dict[str, tuple[bytes, bytes]] = {}
 
     def __call__(self, post: Any, name: str) -> str:
@@ -73,7 +73,7 @@ class Contents:
         """Read the summaries and teasers of these posts at once, before many listing pages
         are rendered (a thousand home pages would otherwise make ten thousand queries).
 
-        They come from one blob (SUMMARIES) first: ten thousand rows scanned, checked and
+        They come from a few blobs (SUMMARIES) first: ten thousand rows scanned, checked and
         decoded from JSON take a few tenths of a second, the blob a few hundredths. Posts
         it lacks are read from their rows; when it lacks (or holds unused) more than a
         fiftieth of them, it is written again at the end of the build (`summaries`)."""
@@ -85,38 +85,54 @@ class Contents:
         }
         if not wanted:
             return
-        kept = _summaries(self.store.blob(SUMMARIES))
+        kept = _summaries(self.store)
         # Left encoded until a page reads them: the render workers decode their own share.
         self.prefetched = kept
-        fresh: dict[str, tuple[bytes, bytes]] = {}
-        missing = set()
-        for key in wanted:
-            pair = kept.get(key)
-            if pair is None:
-                missing.add(key)
-            else:
-                fresh[key] = pair
+        missing = {key for key in wanted if key not in kept}
         for key, found in self.store.extras(missing).items():
             state = wanted[key].__dict__
             for name in ("summary_html", "teaser"):
                 if isinstance(found.get(name), str):
                     state["_lazy_" + name] = found[name]
-            summary, teaser = found.get("summary_html"), found.get("teaser")
-            if type(summary) is str and type(teaser) is str:
-                fresh[key] = (
+        slack = max(32, len(wanted) // 50)
+        unused = len(kept) - (len(wanted) - len(missing))
+        if not kept or len(missing) > slack or unused > slack:
+            # Made at the end of the build, not now: the workers that render would inherit
+            # a second copy of every summary (30 MB at 10,000 posts) for nothing.
+            self.summaries = wanted
+
+    def save_summaries(self) -> None:
+        """Write the summaries blob again, if prefetch() found it out of date: the posts'
+        summaries and teasers, as the blob held them or as read from their rows."""
+        wanted, self.summaries = self.summaries, None
+        if wanted is None or self.store is None:
+            return
+        pairs: dict[str, tuple[bytes, bytes]] = {}
+        chunks = 0
+        for key, post in wanted.items():
+            pair = self.prefetched.get(key)
+            if pair is None:
+                state = post.__dict__
+                summary, teaser = state.get("_lazy_summary_html"), state.get("_lazy_teaser")
+                if type(summary) is not str or type(teaser) is not str:
+                    continue
+                pair = (
                     summary.encode("utf-8", "surrogatepass"),
                     teaser.encode("utf-8", "surrogatepass"),
                 )
-        slack = max(32, len(wanted) // 50)
-        unused = len(kept) - (len(wanted) - len(missing))
-        if fresh and (not kept or len(missing) > slack or unused > slack):
-            self.summaries = fresh
+            pairs[key] = pair
+            if len(pairs) >= SUMMARIES_CHUNK:
+                self._put_summaries(chunks, pairs)
+                chunks, pairs = chunks + 1, {}
+        if pairs:
+            self._put_summaries(chunks, pairs)
+            chunks += 1
+        while self.store.drop_blob(f"{SUMMARIES}:{chunks}"):  # the rest of a longer one
+            chunks += 1
 
-    def save_summaries(self) -> None:
-        """Write the summaries blob again, if prefetch() found it out of date."""
-        if self.summaries is not None and self.store is not None:
-            self.store.put_blob(SUMMARIES, marshal.dumps((SUMMARIES_FORMAT, self.summaries), 4))
-            self.summaries = None
+    def _put_summaries(self, n: int, pairs: dict[str, tuple[bytes, bytes]]) -> None:
+        assert self.store is not None
+        self.store.put_blob(f"{SUMMARIES}:{n}", marshal.dumps((SUMMARIES_FORMAT, pairs), 4))
 
     def _reparse(self, post: Any) -> Post:
         """Parse the source again: for the body (never stored), or a damaged cache entry."""
@@ -142,24 +158,32 @@ class Contents:
         return fresh
 
 
+# The summaries are kept in blobs of this many posts ("summaries:0", "summaries:1"...): one
+# blob of ten thousand would be made whole in memory (with its copy in SQLite) on writing,
+# 40 MB more at the peak of a first build.
 SUMMARIES = "summaries"
+SUMMARIES_CHUNK = 1000
 SUMMARIES_FORMAT = "blogsite-summaries-2"
 
 
-def _summaries(blob: bytes | None) -> dict[str, tuple[bytes, bytes]]:
-    """The blob's {record key: (summary_html, teaser)}, both UTF-8; what is not shaped so
-    is left out (a blob of another format, or well checksummed nonsense, holds nothing)."""
-    value = loads_value(blob)
-    if type(value) is not tuple or len(value) != 2 or value[0] != SUMMARIES_FORMAT:
-        return {}
-    pairs = value[1]
-    if type(pairs) is not dict:
-        return {}
-    return {
-        key: pair for key, pair in pairs.items()
-        if type(pair) is tuple and len(pair) == 2
-        and type(pair[0]) is bytes and type(pair[1]) is bytes
-    }
+def _summaries(store: Store) -> dict[str, tuple[bytes, bytes]]:
+    """The blobs' {record key: (summary_html, teaser)}, both UTF-8, read up to the first
+    missing or damaged one; what is not shaped so is left out (a blob of another format, or
+    well checksummed nonsense, holds nothing)."""
+    found: dict[str, tuple[bytes, bytes]] = {}
+    n = 0
+    while True:
+        value = loads_value(store.blob(f"{SUMMARIES}:{n}"))
+        if type(value) is not tuple or len(value) != 2 or value[0] != SUMMARIES_FORMAT:
+            return found
+        pairs = value[1]
+        if type(pairs) is not dict:
+            return found
+        for key, pair in pairs.items():
+            if (type(pair) is tuple and len(pair) == 2
+                    and type(pair[0]) is bytes and type(pair[1]) is bytes):
+                found[key] = pair
+        n += 1
 
 
 def parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:

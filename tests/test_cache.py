@@ -264,8 +264,9 @@ def test_the_page_store_is_swept_once_stale_pages_pile_up(tmp_path, monkeypatch)
 
 
 @pytest.mark.parametrize("damage", [None, "format", "not-utf8", "not-bytes", "not-pairs"])
+@pytest.mark.parametrize("chunk", [1000, 2])
 def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
-    tmp_path, monkeypatch, damage
+    tmp_path, monkeypatch, damage, chunk
 ):
     """Many listing pages to render read every post's summary from one blob, written by the
     first build that needed it; one of another format or shape is ignored, and a summary
@@ -274,14 +275,23 @@ def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
 
     from blogsite import records
 
+    monkeypatch.setattr(records, "SUMMARIES_CHUNK", chunk)
     root = _built(tmp_path)
     _edit_everything(root)
     build_site(load_config(root), now=NOW)  # every page rendered again: summaries prefetched
     db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
     conn = sqlite3.connect(db)
-    (data,) = conn.execute("SELECT data FROM blobs WHERE name = ?", (records.SUMMARIES,)).fetchone()
-    fmt, pairs = marshal.loads(data)
-    assert fmt == records.SUMMARIES_FORMAT and len(pairs) == 5
+    blobs = dict(conn.execute("SELECT name, data FROM blobs WHERE name LIKE 'summaries%'"))
+    assert sorted(blobs) == [f"summaries:{n}" for n in range(-(-5 // chunk))]
+    pairs = {}
+    later: set[str] = set()  # the posts of the blobs after the first
+    for name, data in blobs.items():
+        fmt, part = marshal.loads(data)
+        assert fmt == records.SUMMARIES_FORMAT
+        pairs.update(part)
+        if name != "summaries:0":
+            later |= set(part)
+    assert len(pairs) == 5
     assert all(type(a) is bytes and type(b) is bytes for a, b in pairs.values())
     if damage is not None:
         bad = {
@@ -293,7 +303,7 @@ def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
         data = marshal.dumps(bad, 4)
         conn.execute(
             "UPDATE blobs SET data = ?, sum = ? WHERE name = ?",
-            (data, cache_module.digest(data), records.SUMMARIES),
+            (data, cache_module.digest(data), f"{records.SUMMARIES}:0"),
         )
     conn.commit()
     conn.close()
@@ -308,6 +318,36 @@ def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
     theme = root / "theme" / "base.html"
     theme.write_text(theme.read_text().replace("class='v2'", "class='v3'"))
     _check(root, tmp_path)
-    # The summaries blob answered for every post, unless it was not one.
-    trusted = damage in (None, "not-utf8")
-    assert asked == [set() if trusted else set(pairs)]
+    # The blobs answered for every post, unless the first was damaged: one not of the
+    # format stops the reading there; one whose entries are not pairs of bytes loses them
+    # (only the posts the later blobs also hold are found); bytes that are not UTF-8 are
+    # found, then read from their rows when a page shows them.
+    expected = {
+        None: set(), "not-utf8": set(), "format": set(pairs), "not-pairs": set(pairs),
+        "not-bytes": set(pairs) - later,
+    }[damage]
+    assert asked == [expected]
+
+
+def test_a_shorter_summaries_write_drops_the_blobs_after_it(tmp_path, monkeypatch):
+    from blogsite import records
+
+    monkeypatch.setattr(records, "SUMMARIES_CHUNK", 2)
+    root = _built(tmp_path)
+    _edit_everything(root)
+    build_site(load_config(root), now=NOW)
+    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
+
+    def names() -> list[str]:
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT name FROM blobs WHERE name LIKE 'summaries%'")
+            return sorted(name for (name,) in rows)
+
+    assert names() == ["summaries:0", "summaries:1", "summaries:2"]
+    monkeypatch.setattr(records, "SUMMARIES_CHUNK", 1000)
+    with sqlite3.connect(db) as conn:  # the first blob unreadable: all are written again
+        conn.execute("UPDATE blobs SET sum = 'x' WHERE name = 'summaries:0'")
+    theme = root / "theme" / "base.html"
+    theme.write_text(theme.read_text().replace("class='v2'", "class='v3'"))
+    _check(root, tmp_path)
+    assert names() == ["summaries:0"]
