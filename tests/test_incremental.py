@@ -531,10 +531,8 @@ def test_serve_keys_again_only_the_pages_showing_an_edited_post(tmp_path, monkey
     assert any(b"Un paragraphe de plus." in files[p] for p in keyed if p.endswith(".html"))
 
 
-@pytest.mark.parametrize("workers", [False, True])
-def test_a_page_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, workers):
-    """Pages replaced in place are rendered into temporary files first (by the workers,
-    when there are any): one page failing replaces none and leaves no temporary file."""
+def _site_that_fails_on_boom(tmp_path: Path) -> Path:
+    """The fixture, with a post template that fails on a post whose body says BOOM."""
     root = tmp_path / "site"
     make_fixture(root)
     (root / "theme").mkdir()
@@ -543,6 +541,14 @@ def test_a_page_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, wo
         '{% if "BOOM" in post.html %}{{ post.no_such_field }}{% endif %}{{ post.html|safe }}'
         "{% endblock %}"
     )
+    return root
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_a_page_that_fails_leaves_the_folder_as_it_was(tmp_path, monkeypatch, workers):
+    """Pages replaced in place are rendered into temporary files first (by the workers,
+    when there are any): one page failing replaces none and leaves no temporary file."""
+    root = _site_that_fails_on_boom(tmp_path)
     build_site(load_config(root), now=NOW)
     before = tree(root / "public")
     folder = os.stat(root / "public").st_ino
@@ -644,14 +650,7 @@ def test_a_failed_build_loses_no_page_to_recycling(tmp_path, monkeypatch):
     from blogsite import build as build_module
 
     monkeypatch.setattr(build_module, "SPARES_MIN", 1)
-    root = tmp_path / "site"
-    make_fixture(root)
-    (root / "theme").mkdir()
-    (root / "theme" / "post.html").write_text(
-        '{% extends "base.html" %}{% block content %}'
-        '{% if "BOOM" in post.html %}{{ post.no_such_field }}{% endif %}{{ post.html|safe }}'
-        "{% endblock %}"
-    )
+    root = _site_that_fails_on_boom(tmp_path)
     build_site(load_config(root), now=NOW)
     (root / "posts" / "n1.md").write_text(post_text("Premier ajout", "2024-05-20", "Un."))
     build_site(load_config(root), now=NOW)
