@@ -8,6 +8,7 @@ problems in a banner page, so the writer sees the error where he looks.
 
 from __future__ import annotations
 
+import gc
 import html
 import mimetypes
 import os
@@ -110,10 +111,17 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
     return state
 
 
+# After a rebuild, the collector sweeps the last site's cycles once the writer has paused
+# this long: a full pass over a large site holds the interpreter for a tenth of a second or
+# more, which must not delay the reloaded page.
+IDLE_COLLECT_S = 2.0
+
+
 def _watch(
     preview: Preview, stop: threading.Event, last: dict[str, tuple[int, int]], interval: float = 0.05
 ) -> None:
     wait = interval
+    rebuilt_at: float | None = None
     while not stop.wait(wait):
         started = time.perf_counter()
         now = snapshot(preview.root)
@@ -122,6 +130,10 @@ def _watch(
         if now != last:
             last = now
             preview.rebuild()
+            rebuilt_at = time.perf_counter()
+        elif rebuilt_at is not None and time.perf_counter() - rebuilt_at > IDLE_COLLECT_S:
+            gc.collect()
+            rebuilt_at = None
 
 
 def _error_page(problems: list[Problem]) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -92,3 +94,51 @@ def test_a_broken_file_shows_the_error_in_the_browser(server):
     assert wait_for(lambda: not preview.problems or all(p.warning for p in preview.problems))
     _, page = get(base + "/blog/")
     assert "The site did not build" not in page
+
+
+def test_plan_leaves_the_collector_as_it_found_it(make_site):
+    """plan() pauses the collector and freezes what lives while it renders; a long `serve`
+    session must get both back after every rebuild, failed or not, or it keeps every site."""
+    from blogsite.build import Session, plan
+
+    site = make_site("tricky")
+    config = load_config(site)
+    session = Session()
+    assert gc.isenabled()
+    plan(config, include_drafts=True, session=session)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (site / "posts/broken.md").write_text("---\ntitle: [oops\n---\n")
+    with pytest.raises(Exception, match="did not|oops|YAML|front matter|problem"):
+        plan(config, include_drafts=True, session=session)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    (site / "posts/broken.md").unlink()
+    gc.disable()
+    try:
+        plan(config, include_drafts=True, session=session)
+        assert not gc.isenabled(), "a caller that paused the collector keeps it paused"
+    finally:
+        gc.enable()
+
+
+def test_the_watcher_sweeps_the_last_site_once_the_writer_pauses(server, monkeypatch):
+    """Rebuilds run with the collector paused; the cycles they leave are swept by one full
+    collection once no save came for a while, not while the reloaded page is served."""
+    import blogsite.serve as serve_module
+
+    monkeypatch.setattr(serve_module, "IDLE_COLLECT_S", 0.3)
+    site, _base, preview = server
+    full: list[str] = []  # the threads that ran a full collection
+
+    def seen(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(threading.current_thread().name)
+
+    gc.callbacks.append(seen)
+    try:
+        version = preview.version
+        post = site / "posts/french.md"
+        post.write_text(post.read_text().replace("Bonjour", "Coucou"))
+        assert wait_for(lambda: preview.version > version)
+        assert wait_for(lambda: any("_watch" in name for name in full), timeout=5)
+    finally:
+        gc.callbacks.remove(seen)
