@@ -334,41 +334,6 @@ def tree_pss_kb(pid: int) -> int:
 
 
 WAIT_IDLE = 0.0  # set from --wait-idle
-WAIT_DISK = 0.0  # set from --wait-disk
-
-
-def disk_activity() -> tuple[int, int]:
-    """(requests completed so far, requests in flight) summed over the whole disks of
-    /proc/diskstats (reads, writes and discards); (0, 0) where it is not available."""
-    done = inflight = 0
-    try:
-        lines = Path("/proc/diskstats").read_text().splitlines()
-    except OSError:
-        return 0, 0
-    for line in lines:
-        f = line.split()
-        if len(f) < 14 or not os.path.exists(f"/sys/block/{f[2]}"):
-            continue  # partitions are counted in their disk
-        nums = [int(x) for x in f[3:]]
-        done += nums[0] + nums[4] + (nums[11] if len(nums) > 11 else 0)
-        inflight += nums[8]
-    return done, inflight
-
-
-def wait_for_disk(limit: float) -> float:
-    """Wait (at most `limit` seconds) for a quarter second in which the disks complete no
-    request and hold none: what the last case's clean-up freed (a deleted site, on a file
-    system mounted with `discard`) is discarded before the next build, not during it. The
-    seconds waited."""
-    started = time.monotonic()
-    before = disk_activity()
-    while time.monotonic() - started < limit:
-        time.sleep(0.25)
-        now = disk_activity()
-        if now[0] - before[0] <= 1 and now[1] == 0:
-            break
-        before = now
-    return round(time.monotonic() - started, 2)
 
 
 def wait_for_idle(limit: float) -> None:
@@ -391,7 +356,6 @@ def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
     # What the case's preparation wrote (a copied site, a deleted output folder) is written
     # back now, not during the build it would slow.
     os.sync()
-    disk_wait = wait_for_disk(WAIT_DISK) if WAIT_DISK > 0 else 0.0
     use_time = Path(TIME).exists()
     stall_before = cpu_stall_seconds()
     if use_time:
@@ -423,7 +387,6 @@ def timed(argv: list[str], cwd: Path, logfile: Path) -> dict[str, float]:
         "rc": rc,
         "wall_s": round(wall, 4),
         "cpu_stall_s": round(stall, 3),
-        "disk_wait_s": disk_wait,
         "tree_pss_peak_kb": tree_peak_kb,
     }
     if use_time:
@@ -988,14 +951,6 @@ def main(argv: list[str] | None = None) -> int:
         help="before each build, wait up to SECONDS for other processes to go quiet "
         "(default: 0, do not wait); for shared machines",
     )
-    ap.add_argument(
-        "--wait-disk",
-        type=float,
-        default=20.0,
-        metavar="SECONDS",
-        help="before each build, after syncing, wait up to SECONDS for the disks to finish "
-        "what earlier steps left them (default: 20; 0: do not wait)",
-    )
     ap.add_argument("--work", default=str(BENCH / "work"), help="scratch folder")
     ap.add_argument(
         "--blogsite-ref",
@@ -1021,9 +976,8 @@ def main(argv: list[str] | None = None) -> int:
         log(report)
         return 0
 
-    global WAIT_IDLE, WAIT_DISK
+    global WAIT_IDLE
     WAIT_IDLE = args.wait_idle
-    WAIT_DISK = args.wait_disk
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - {"blogsite", "hugo", "pelican"}
@@ -1052,7 +1006,6 @@ def main(argv: list[str] | None = None) -> int:
         "runs": args.runs,
         "pelican_large_runs": args.pelican_large_runs,
         "wait_idle_s": args.wait_idle,
-        "wait_disk_s": args.wait_disk,
         "generators": list(gens),
         "results": {},
         "page_counts": {},
@@ -1142,20 +1095,6 @@ def main(argv: list[str] | None = None) -> int:
         info["notes"].append(
             f"the machine was busy: in {len(noisy)} of {len(stalls)} builds, tasks waited for a CPU "
             f"more than {BUSY_SHARE:.0%} of the time (cpu_stall_s in the JSON); those timings are noisy"
-        )
-    waits = [
-        r.get("disk_wait_s", 0.0)
-        for per_size in info["results"].values()
-        for per_gen in per_size.values()
-        for res in per_gen.values()
-        for r in res["runs"]
-    ]
-    if args.wait_disk > 0 and waits:
-        slow = [w for w in waits if w >= args.wait_disk]
-        info["notes"].append(
-            f"before each build the disks were left to settle: {sum(waits):.0f} s in all, "
-            f"at most {max(waits):.1f} s"
-            + (f"; {len(slow)} build(s) started with the disk still busy" if slow else "")
         )
     report = report_text(info)
     log("\n" + report)
