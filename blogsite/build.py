@@ -94,6 +94,7 @@ class BuildResult:
     seconds: float
     rendered: int = 0  # pages rendered by this build (the others were unchanged)
     changed: int = 0  # files this build wrote or deleted
+    keyed: int = 0  # page keys this build computed (the others were the last build's)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
@@ -891,7 +892,7 @@ class Builder:
         files = OutputFiles(out_dir, [out.path for out in outputs])
         return BuildResult(
             site, out_dir, files, len(files), time.perf_counter() - started,
-            rendered=self.rendered, changed=changed,
+            rendered=self.rendered, changed=changed, keyed=self.keyed,
         )
 
     # --- what each page was made from
@@ -902,6 +903,11 @@ class Builder:
         and a page's key can only change if it shows a post whose body changed."""
         items = [*site.all_posts, *site.pages]
         paths = [p.__dict__.get("_path") or str(p.source) for p in items]
+        if not renderer.reads_source():
+            # Named from the site's folder: the same site cloned elsewhere (a CI checkout in
+            # a folder of its own) has the same structure and shapes, so keeps its keys.
+            root = os.path.join(str(self.config.root), "")
+            paths = [p[len(root):] if p.startswith(root) else p for p in paths]
         idents = []
         all_groups = []
         parts = [inputs.settings, *inputs.others]

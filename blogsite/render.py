@@ -160,6 +160,19 @@ class Renderer:
             return None
         return base  # type: ignore[return-value]
 
+    def reads_source(self) -> bool:
+        """Whether a template of the theme may show a post's file path (`post.source`, or
+        reads it in a way the analysis cannot follow). Keys then hold the site's folder;
+        otherwise nothing a page shows does, and a clone elsewhere keeps every key."""
+        for name in sorted(self.theme.template_files()):
+            try:
+                attrs, _names, _read = template_attrs(self.theme.env, name, self.template_memo)
+            except Exception:  # noqa: BLE001 - a broken template: assume the worst
+                return True
+            if "source" in attrs or "*" in attrs:
+                return True
+        return False
+
     def _source_digest(self, name: str) -> str:
         found = self._sources.get(name)
         if found is None:

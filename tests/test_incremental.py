@@ -502,6 +502,48 @@ def test_a_clone_in_another_folder_renders_nothing_again(tmp_path):
     assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
 
 
+def test_a_clone_elsewhere_keys_a_new_post_as_the_checkout_does(tmp_path):
+    """The site's structure and its post pages' shapes name posts from the site's folder: a
+    CI checkout in a folder of its own keys only the pages a new post changes."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    for i in range(5, 30):
+        (root / "posts" / f"x{i}.md").write_text(
+            post_text(f"Article {i}", f"2023-{i % 12 + 1:02d}-0{i % 9 + 1}", BODIES[i % 5])
+        )
+    build_site(load_config(root), now=NOW)
+    clone = tmp_path / "elsewhere" / "blog"
+    _copy_site(root, clone)
+    new = post_text("Tout neuf", "2024-05-30", BODIES[0])
+    (root / "posts" / "new.md").write_text(new)
+    (clone / "posts" / "new.md").write_text(new)
+    here = build_site(load_config(root), now=NOW)
+    there = build_site(load_config(clone), now=NOW)
+    # The new post's page and its neighbour's, the listings: not the other 24 post pages.
+    assert 0 < there.keyed == here.keyed <= len(there.files) - 24, (there.keyed, here.keyed)
+    assert there.rendered == here.rendered
+    assert tree(clone / "public") == reference(clone, tmp_path / "ref", NOW)
+
+
+def test_a_theme_showing_file_paths_renders_a_clone_elsewhere_again(tmp_path):
+    """Unless a template shows `post.source`: then the folder is in the keys and the
+    structure, and a clone elsewhere shows its own paths."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    (root / "theme").mkdir(exist_ok=True)
+    (root / "theme" / "post.html").write_text(
+        "{% extends 'base.html' %}{% block content %}<h1>{{ post.title }}</h1>"
+        "<p>{{ post.source }}</p>{% endblock %}"
+    )
+    build_site(load_config(root), now=NOW)
+    clone = tmp_path / "elsewhere" / "blog"
+    _copy_site(root, clone)
+    build_site(load_config(clone), now=NOW)
+    got = tree(clone / "public")
+    assert got == reference(clone, tmp_path / "ref", NOW)
+    assert any(str(clone).encode() in data for data in got.values())
+
+
 def test_serve_keys_again_only_the_pages_showing_an_edited_post(tmp_path, monkeypatch):
     root = tmp_path / "site"
     make_fixture(root)
