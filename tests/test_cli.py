@@ -130,3 +130,24 @@ def test_no_color_is_honoured(make_site):
         env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
     )
     assert proc.returncode == 1 and "\033[" not in proc.stderr
+
+
+def test_the_github_actions_recipe_is_a_workflow_that_keeps_the_build_cache():
+    """docs/publishing.md's workflow, as a user pastes it: valid YAML, every credential
+    from secrets, and the build cache restored before blogsite runs."""
+    import yaml
+
+    from blogsite.networks.base import SECRET_VARS
+
+    text = (ROOT / "docs" / "publishing.md").read_text()
+    block = re.search(r"```yaml\n(name: publish\n.*?)```", text, re.S)
+    assert block is not None
+    steps = yaml.safe_load(block.group(1))["jobs"]["publish"]["steps"]
+    names = [s.get("uses", s.get("run", "")) for s in steps]
+    cache = next(i for i, n in enumerate(names) if n.startswith("actions/cache@"))
+    run = next(i for i, n in enumerate(names) if n == "blogsite publish")
+    assert cache < run
+    assert steps[cache]["with"]["path"] == ".blogsite-cache"
+    env = steps[run]["env"]
+    for variable in SECRET_VARS:
+        assert env[variable] == "${{ secrets." + variable + " }}"
