@@ -27,7 +27,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -194,6 +195,22 @@ class Session:
         self.graph: dict | None = None
 
 
+@contextmanager
+def _collector_paused() -> Iterator[bool]:
+    """The garbage collector off (if it was on and BLOGSITE_GC is not 1), then as it was;
+    yields whether it was paused. Reading the cache and loading the site make a few hundred
+    thousand objects and no cycles worth collecting: the collector would only walk them
+    again and again."""
+    collect = os.environ.get("BLOGSITE_GC") != "1" and gc.isenabled()
+    if collect:
+        gc.disable()
+    try:
+        yield collect
+    finally:
+        if collect:
+            gc.enable()
+
+
 class Builder:
     """One build: scan the inputs, load the site (from the cache where it can), key every
     output, render what changed and write it. Used once, then closed."""
@@ -238,6 +255,13 @@ class Builder:
         now = time.perf_counter()
         self.laps[name] = self.laps.get(name, 0.0) + now - self._last
         self._last = now
+
+    def _collect_from_here(self) -> None:
+        """Rendering leaves cycles (Jinja's): the collector runs from here on, with what lives
+        now (the site, its pages and their keys) frozen out of its sight until close()."""
+        gc.freeze()
+        gc.enable()
+        self.frozen = True
 
     def close(self) -> None:
         if self.frozen:
@@ -533,17 +557,10 @@ class Builder:
     # --- in memory (serve, check)
 
     def plan(self) -> tuple[Site, dict[str, bytes | Path]]:
-        collect = os.environ.get("BLOGSITE_GC") != "1" and gc.isenabled()
-        if collect:
-            # As in build(): loading and keying make no cycles worth collecting. In `serve`
-            # the collector also walked the session's pages and the last site on every
-            # pass: a third of a saved edit's rebuild at 10,000 posts.
-            gc.disable()
-        try:
+        # In `serve` the collector also walked the session's pages and the last site on
+        # every pass: a third of a saved edit's rebuild at 10,000 posts.
+        with _collector_paused() as collect:
             return self._plan(collect)
-        finally:
-            if collect:
-                gc.enable()
 
     def _plan(self, collect: bool) -> tuple[Site, dict[str, bytes | Path]]:
         site, renderer = self._site_and_renderer()
@@ -584,11 +601,7 @@ class Builder:
                     continue
             todo.append(i)
         if collect:
-            # Rendering leaves cycles (Jinja's); what lives now is out of the collector's
-            # sight until close(), which gives it back (`serve` sweeps each old site later).
-            gc.freeze()
-            gc.enable()
-            self.frozen = True
+            self._collect_from_here()  # `serve` sweeps each old site later
         rendered = self._render([outputs[i].render for i in todo], None)  # type: ignore[misc]
         for j, i in enumerate(todo):
             files[outputs[i].path] = rendered[j]
@@ -699,18 +712,12 @@ class Builder:
     # --- into the output folder
 
     def build(self, out_dir: Path) -> BuildResult:
-        collect = os.environ.get("BLOGSITE_GC") != "1" and gc.isenabled()
-        if collect:
-            # Reading the cache and loading the site make a few hundred thousand objects and
-            # no cycles worth collecting: the collector would only walk them again and again.
-            gc.disable()
-        try:
-            return self._build(out_dir, collect)
-        finally:
-            if self.layout is not None:
-                self.layout.discard()
-            if collect:
-                gc.enable()
+        with _collector_paused() as collect:
+            try:
+                return self._build(out_dir, collect)
+            finally:
+                if self.layout is not None:
+                    self.layout.discard()
 
     def _build(self, out_dir: Path, collect: bool) -> BuildResult:
         started = time.perf_counter()
@@ -816,13 +823,10 @@ class Builder:
 
         self._lap("keys")
         if collect:
-            # Rendering leaves cycles (Jinja's): the collector runs from here on, with what
-            # lives now (the site, its pages and their keys) frozen out of its sight. Making
-            # and keying ten thousand pages leaves no cycles, and collecting while they were
-            # made cost 0.2 s of making them and 0.25 s of keying a new post at 10,000 posts.
-            gc.freeze()
-            gc.enable()
-            self.frozen = True
+            # Making and keying ten thousand pages leaves no cycles, and collecting while
+            # they were made cost 0.2 s of making them and 0.25 s of keying a new post at
+            # 10,000 posts.
+            self._collect_from_here()
         if len(todo) > max(PREFETCH_MIN, len(site.all_posts) // 40) and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
