@@ -157,23 +157,6 @@ def build_site(
         builder.close()
 
 
-def render_all(outputs: list[Output]) -> dict[str, bytes | Path]:
-    files: dict[str, bytes | Path] = {}
-    problems: list[Problem] = []
-    for out in outputs:
-        if out.source is not None:
-            files[out.path] = out.source
-            continue
-        assert out.render is not None
-        try:
-            files[out.path] = out.render()
-        except BlogsiteError as exc:
-            _add_problems(problems, exc.problems)
-    if problems:
-        raise BlogsiteError(problems)
-    return files
-
-
 def _add_problems(problems: list[Problem], new: list[Problem]) -> None:
     for p in new:
         if p not in problems:
@@ -1322,8 +1305,3 @@ class Builder:
                 if leftover.exists():
                     shutil.rmtree(leftover, ignore_errors=True)
         return entries, changed
-
-
-
-def post_for_slug(site: Site, slug: str) -> Post | None:
-    return next((p for p in site.all_posts if p.slug == slug), None)

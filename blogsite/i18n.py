@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
@@ -95,7 +95,3 @@ def month_name(year: int, month: int, lang: str) -> str:
     from datetime import date
 
     return _fmt_date(date(year, month, 1), lang, "LLLL y")
-
-
-def full_datetime(when: datetime, lang: str) -> str:
-    return format_datetime(when, format="medium", locale=_locale(lang))

@@ -93,10 +93,6 @@ class Delivery:
     text: str = ""  # what was (or is being) sent: a retry resends exactly this
     key: str = ""  # idempotency key / record key of the attempts: a retry reuses it
 
-    @property
-    def is_done(self) -> bool:
-        return self.state in ("sent", "skipped")
-
 
 @dataclass
 class Entry:

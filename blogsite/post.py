@@ -182,11 +182,6 @@ def with_url(post: Post, url: str) -> Post:
     return dataclasses.replace(post, url=url)
 
 
-def source_text(raw: bytes) -> str:
-    """A source file's text as parse_post reads it (UTF-8, Unix newlines)."""
-    return raw.decode("utf-8").replace("\r\n", "\n")
-
-
 class _Reader:
     """Reads one file's front matter, collecting every problem instead of stopping."""
 

@@ -10,8 +10,6 @@ import pytest
 
 from tests.conftest import tree
 
-GOOD_HEAD = "---\ntitle: Fine\ndate: 2024-01-01\n---\n"
-
 # name -> (file to write, its bytes, expected fragments of the message)
 POST_ERRORS = {
     "bad yaml": (
