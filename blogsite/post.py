@@ -243,6 +243,8 @@ def parse_date(
         raw = value.strip()
         candidate = raw.replace(" ", "T", 1) if re.match(r"^\d{4}-\d\d-\d\d \d", raw) else raw
         candidate = re.sub(r"Z$", "+00:00", candidate)
+        # Hugo (Go's time parser) accepts a single-digit hour: 2014-05-02T8:09:26.
+        candidate = re.sub(r"^(\d{4}-\d\d-\d\dT)(\d):", r"\g<1>0\2:", candidate)
         try:
             result = datetime.fromisoformat(candidate)
         except ValueError:
@@ -257,6 +259,29 @@ def parse_date(
     if result.tzinfo is None:
         result = result.replace(tzinfo=zone)
     return result
+
+
+FILE_NAME_DATE_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
+
+
+@dataclass(frozen=True)
+class FileNameDate:
+    """The date and slug a `2015-03-08-my-post.md` file name carries, as in Jekyll and Pelican."""
+
+    date: datetime
+    slug: str
+
+
+def file_name_date(path: Path, zone: ZoneInfo) -> FileNameDate | None:
+    """The date (midnight in `zone`) and slug of a dated file name, or None."""
+    m = FILE_NAME_DATE_RE.match(path.stem)
+    if not m:
+        return None
+    try:
+        day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+    return FileNameDate(datetime.combine(day, time(0, 0), tzinfo=zone), slugify(m.group(4)))
 
 
 def _plain(html: str) -> str:
@@ -342,13 +367,15 @@ def parse_post(
         lang = default_lang
     post_date = None
     updated = parse_date(reader, data, "updated", zone)
+    named = file_name_date(path, zone) if "date" not in data and not is_page else None
     if not is_page:
-        post_date = parse_date(reader, data, "date", zone)
+        post_date = parse_date(reader, data, "date", zone) if named is None else named.date
         if post_date is None and "date" not in data and not draft:
             reader.error(
                 None,
                 "the post has no date",
-                "add a line like `date: 2010-03-08` (or `draft: true` while you write it)",
+                "add a line like `date: 2010-03-08` (or `draft: true` while you write it),"
+                " or name the file like 2010-03-08-my-post.md",
             )
             problems[-1] = Problem(display_path(path), problems[-1].message, problems[-1].hint, 2)
     slug_value = _text(reader, data, "slug")
@@ -362,6 +389,8 @@ def parse_post(
                 "use letters, digits, '-', '_' and '.', like slug: mon-article",
             )
         slug = slug_value
+    elif named is not None:
+        slug = named.slug
     else:
         # A title of emoji or symbols has no transliteration: fall back to the file name,
         # which is unique in the folder, rather than one shared "post".
