@@ -32,6 +32,10 @@ States per network:
   ``uncertain = true`` means an earlier attempt may have reached the network.
 - ``failed``: the network refused (bad credentials, text refused); retried next run.
 
+A draft or scheduled post that a run saw is on record with `unpublished = true` and no network;
+the first run that sees it public sets `public_since`, from which `window_days` counts: a post
+going public for the first time is news however old its date.
+
 A post keeps its identity across edits of its title, body and date: an entry matches a post by
 its current URL, by its source file, or by a URL the post lists in `aliases`.
 """
@@ -106,6 +110,10 @@ class Entry:
     previous_urls: list[str] = field(default_factory=list)
     networks: dict[str, Delivery] = field(default_factory=dict)
     line: int | None = None  # where it was read, for messages
+    # A run saw the post as a draft or scheduled: when it goes public, it is news however old
+    # its date. `public_since` is when a run then first saw it public.
+    unpublished: bool = False
+    public_since: datetime | None = None
 
     @property
     def known_urls(self) -> set[str]:
@@ -247,6 +255,37 @@ class Ledger:
         entry.date = post.date.astimezone(UTC).replace(microsecond=0) if post.date else None
         self._file(position, entry)
 
+    # -- first time public -------------------------------------------------------------------
+
+    def note_unpublished(self, post: Any, now: datetime) -> bool:
+        """Remember that a run saw `post` as a draft or scheduled post: True if that is news
+        to the record. A post the record already knew as public keeps its history."""
+        entry = self.find(post)
+        if entry is not None and (entry.unpublished or entry.networks or entry.public_since):
+            return False
+        entry = self.entry_for(post, now)
+        entry.unpublished = True
+        return True
+
+    def note_public(self, post: Any, now: datetime) -> bool:
+        """`post` is public now: if the record knew it unpublished, it went public now."""
+        entry = self.find(post)
+        if entry is None or not entry.unpublished:
+            return False
+        entry.unpublished = False
+        entry.public_since = now.astimezone(UTC).replace(microsecond=0)
+        return True
+
+    def news_since(self, post: Any, now: datetime) -> datetime | None:
+        """When `post` became news: when it went public if a run saw it unpublished before
+        (now, if that run is this one), else its date."""
+        entry = self.find(post)
+        if entry is not None and entry.public_since is not None:
+            return entry.public_since
+        if entry is not None and entry.unpublished:
+            return now
+        return post.date
+
     def delivery(self, post: Any, network: str) -> Delivery | None:
         entry = self.find(post)
         return entry.networks.get(network) if entry else None
@@ -304,6 +343,10 @@ class Ledger:
             if entry.previous_urls:
                 urls = ", ".join(_toml_str(u) for u in entry.previous_urls)
                 out.append(f"previous_urls = [{urls}]\n")
+            if entry.unpublished:
+                out.append("unpublished = true\n")
+            if entry.public_since:
+                out.append(f"public_since = {_toml_time(entry.public_since)}\n")
             # Known networks first, in display order, so diffs stay stable.
             names = [n for n in NETWORK_LABELS if n in entry.networks]
             names += sorted(n for n in entry.networks if n not in NETWORK_LABELS)
@@ -468,8 +511,9 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
     )
     for key in ("source", "title"):
         need(isinstance(item.get(key, ""), str), f"{key} must be text")
-    for key in ("date", "first_seen"):
+    for key in ("date", "first_seen", "public_since"):
         need(item.get(key) is None or isinstance(item[key], datetime), f"{key} must be a date")
+    need(isinstance(item.get("unpublished", False), bool), "unpublished must be true or false")
     networks: dict[str, Delivery] = {}
     for name, value in item.items():
         if not isinstance(value, dict):
@@ -513,4 +557,6 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
         previous_urls=list(previous),
         networks=networks,
         line=line,
+        unpublished=item.get("unpublished", False),
+        public_since=item.get("public_since"),
     )

@@ -13,18 +13,22 @@ import contextlib
 import dataclasses
 import hashlib
 import os
+import re
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from difflib import get_close_matches
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from blogsite.announce import Announcement, TooLong, announcement
 from blogsite.config import NETWORKS, Config
+from blogsite.config import _key_line as key_line
 from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
 from blogsite.ledger import LEDGER_FILE, Delivery, Entry, Ledger, load_ledger
 from blogsite.lock import publish_lock, touch_lock
@@ -63,7 +67,7 @@ class Outcome:
 class PublishReport:
     outcomes: list[Outcome] = field(default_factory=list)
     dry_run: bool = False
-    old_skipped: int = 0  # posts recorded as skipped by the never-flood rule this run
+    old: list[_Old] = field(default_factory=list)  # left out by the never-flood rule
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -116,6 +120,7 @@ def publish(
 
     # Every mistake in the command or the setup is reported at once, before anything runs.
     names, problems = _selected_networks(config, networks)
+    problems += _placeholder_url(config)
     nets = {name: make_network(name, config.social[name], env) for name in names}
     missing = _credential_problems(nets)
     if slugs:
@@ -201,6 +206,79 @@ def _credential_problems(nets: dict[str, Network]) -> list[Problem]:
     return problems
 
 
+# -- what publish refuses ----------------------------------------------------------------------
+
+# Hosts no real blog lives at: the address `blogsite init` writes (RFC 2606's reserved names)
+# and the default of a site.toml without `url`. Announcing them would send dead links.
+PLACEHOLDER_HOSTS = re.compile(
+    r"^(?:.+\.)?(?:example\.(?:com|net|org)|[^.]+\.(?:example|invalid)|localhost)$",
+    re.IGNORECASE,
+)
+# Front-matter keys that decide whether, when, where and at which address a post goes out,
+# and the keys other generators use for that (Jekyll's `published`, Hugo's `publishDate`,
+# Pelican's and WordPress's `status`). A misspelling of one is a post published by mistake.
+DECIDING_KEYS = ("draft", "date", "syndicate", "slug")
+FOREIGN_DECIDING_KEYS = (
+    "published", "publishdate", "publish_date", "expirydate", "expiry_date", "status"
+)
+_UNKNOWN_KEY = re.compile(r"^unknown front-matter key `(.+)`$")
+
+
+def config_line(config: Config, table: str, key: str) -> int | None:
+    try:
+        return key_line(config.path.read_text(encoding="utf-8"), table, key)
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def _placeholder_url(config: Config) -> list[Problem]:
+    host = urllib.parse.urlsplit(config.site.url).hostname or ""
+    if not PLACEHOLDER_HOSTS.match(host):
+        return []
+    return [
+        Problem(
+            display_path(config.path),
+            f"[site] url is still the placeholder {config.site.url!r}: every announcement "
+            "would link to it",
+            "set url to the public address of your blog before `blogsite publish`",
+            config_line(config, "site", "url"),
+        )
+    ]
+
+
+def deciding_key(key: str) -> str | None:
+    """The publication key that `key` (unknown to blogsite) is probably meant to be."""
+    folded = key.casefold()
+    if folded in FOREIGN_DECIDING_KEYS:
+        return folded
+    close = get_close_matches(folded, DECIDING_KEYS, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _refuse_doubtful_front_matter(warnings: tuple[Problem, ...], say: Callable[[str], None]
+                                  ) -> None:
+    """Show every build warning; refuse to go on if one may change what gets published."""
+    refused: list[Problem] = []
+    for problem in warnings:
+        found = _UNKNOWN_KEY.match(problem.message)
+        meant = deciding_key(found.group(1)) if found else None
+        if meant is None:
+            say(problem.render())
+            continue
+        refused.append(
+            Problem(
+                problem.file,
+                f"{problem.message}: it looks like `{meant}`, which decides whether and how the "
+                "post is published, so publish stops here (an announcement cannot be taken back)",
+                f"fix the key (or remove it), then run `blogsite publish` again; {problem.hint}"
+                if problem.hint else "fix the key (or remove it), then publish again",
+                problem.line,
+            )
+        )
+    if refused:
+        raise BlogsiteError(refused)
+
+
 # -- the run -----------------------------------------------------------------------------------
 
 
@@ -224,6 +302,7 @@ def _run(
     site = built.site
     now = site.now
     output: Path | None = getattr(built, "output", None)
+    _refuse_doubtful_front_matter(site.warnings, say)
 
     forced = _forced_posts(config, site.all_posts, slugs, list(nets), now)
 
@@ -232,6 +311,8 @@ def _run(
         _deploy(config, say, env)
         deployed = True
 
+    if not dry_run:
+        _note_visibility(ledger, site.all_posts, now)
     jobs = _plan(config, site.posts, ledger, nets, forced, now, report, dry_run=dry_run)
     if not jobs:
         _summary(report, say)
@@ -249,7 +330,8 @@ def _run(
         except Exception as exc:  # noqa: BLE001 - reported per post, never a traceback
             job.error = f"could not compose the text: {scrub(str(exc), env)}"
 
-    live = _verify_live(config, jobs, say, polling=deployed)
+    # The dry run gives each post's reason in its own report.
+    live = _verify_live(config, jobs, (lambda line: None) if dry_run else say, polling=deployed)
 
     if dry_run:
         _dry_run_report(jobs, nets, live, report, say)
@@ -337,6 +419,31 @@ def _forced_posts(
     return chosen
 
 
+class _Old(NamedTuple):
+    """A post left out by the never-flood rule: public longer than window_days already."""
+
+    post: Post
+    days: int
+
+
+def _note_visibility(ledger: Ledger, posts: tuple[Post, ...], now: datetime) -> None:
+    """Record drafts and scheduled posts as unpublished, and when such a post goes public.
+
+    The record is committed, so what one machine saw unpublished holds on every other (a CI
+    run that never saw the draft still knows it was one). One write for all.
+    """
+    changed = False
+    for post in posts:
+        if post.is_page:
+            continue
+        if is_published(post, now):
+            changed = ledger.note_public(post, now) or changed
+        else:
+            changed = ledger.note_unpublished(post, now) or changed
+    if changed:
+        ledger.save()
+
+
 def _plan(
     config: Config,
     published: tuple[Post, ...],
@@ -349,52 +456,72 @@ def _plan(
     dry_run: bool,
 ) -> list[_Job]:
     """What to send this run, oldest post first; records never-flood skips on the way."""
-    window = timedelta(days=config.publish.window_days)
     candidates = forced or [p for p in published if not p.is_page]
     candidates = sorted(candidates, key=lambda p: (p.date or now, p.slug))
     jobs: list[_Job] = []
-    old_posts: set[str] = set()
     for post in candidates:
-        is_forced = post in forced
+        old = None if post in forced else _old(config, ledger, post, now)
         for name in nets:
-            if not post.announces_on(name):
-                if is_forced:
-                    report.outcomes.append(
-                        Outcome(post, name, "skipped", "its `syndicate` setting excludes it")
-                    )
-                continue
-            delivery = ledger.delivery(post, name)
-            if delivery is None:
-                age = now - post.date if post.date else timedelta(0)
-                if not is_forced and age > window:
-                    # Never flood: a post already old when first seen is not news.
-                    reason = (
-                        f"{age.days} days old when first seen "
-                        f"(window_days = {config.publish.window_days}); "
-                        f"`blogsite publish --post {post.slug}` announces it"
-                    )
-                    old_posts.add(post.url)
-                    if not dry_run:
-                        ledger.record(ledger.entry_for(post, now), name, "skipped", reason=reason)
-                    continue
-                jobs.append(_Job(post, name, None))
-            elif delivery.state == "sent":
-                if is_forced:
-                    report.outcomes.append(
-                        Outcome(post, name, "already", delivery.remote_url or "sent earlier")
-                    )
-            elif delivery.state == "skipped":
-                if is_forced:
-                    jobs.append(_Job(post, name, delivery))
-            else:  # sending, pending, failed: try again
-                jobs.append(_Job(post, name, delivery))
+            job = _job_for(post, name, ledger, report, forced=post in forced, old=old)
+            if job is not None:
+                jobs.append(job)
+            elif old is not None and ledger.delivery(post, name) is None:
+                if not dry_run:
+                    ledger.record(ledger.entry_for(post, now), name, "skipped",
+                                  reason=_old_reason(config, old))
+                if old not in report.old:
+                    report.old.append(old)
     if not dry_run and not forced:
         # Edited posts: keep their record's URL and file current (one write for all).
         changed = [ledger.refresh(p) for p in candidates]
         if any(changed):
             ledger.save()
-    report.old_skipped = len(old_posts)
     return jobs
+
+
+def _old(config: Config, ledger: Ledger, post: Post, now: datetime) -> _Old | None:
+    """Not news: public for longer than window_days, counted from when it went public if a
+    run saw it unpublished, else from its date (an imported post, or one no run saw before)."""
+    since = ledger.news_since(post, now) or now
+    age = now - since
+    if age <= timedelta(days=config.publish.window_days):
+        return None
+    return _Old(post, age.days)
+
+
+def _old_reason(config: Config, old: _Old) -> str:
+    return (f"{old.days} days old when first seen (window_days = {config.publish.window_days}); "
+            f"`{announce_command(old.post)}` announces it")
+
+
+def announce_command(post: Post) -> str:
+    return f"blogsite publish --post {post.slug}"
+
+
+def _job_for(
+    post: Post, name: str, ledger: Ledger, report: PublishReport, *, forced: bool,
+    old: _Old | None,
+) -> _Job | None:
+    """The send of `post` on network `name` this run needs, if any."""
+    if not post.announces_on(name):
+        if forced:
+            report.outcomes.append(
+                Outcome(post, name, "skipped", "its `syndicate` setting excludes it")
+            )
+        return None
+    delivery = ledger.delivery(post, name)
+    if delivery is None:
+        return None if old is not None else _Job(post, name, None)
+    if delivery.state == "sent":
+        if forced:
+            report.outcomes.append(
+                Outcome(post, name, "already", delivery.remote_url or "sent earlier")
+            )
+        return None
+    if delivery.state == "skipped" and not forced:
+        return None
+    # skipped and forced; sending, pending, failed: try again
+    return _Job(post, name, delivery)
 
 
 # -- deploy and verify -------------------------------------------------------------------------
@@ -491,37 +618,34 @@ def _dry_run_report(
     say("Dry run: nothing is deployed, sent or recorded.")
     current: Post | None = None
     for job in jobs:
+        not_live = live.get(_url_of(job), "")
         if job.post is not current:
             current = job.post
             say("")
             say(f"== {job.post.title} ({_url_of(job)})")
-        label = nets[job.network].label
-        not_live = live.get(_url_of(job), "")
-        if job.error:
-            say(f"-- {label}: cannot announce: {job.error}")
-            report.outcomes.append(Outcome(job.post, job.network, "failed", job.error))
-            continue
-        ann = job.announcement
-        assert ann is not None
-        say(f"-- {label}: {ann.length}/{ann.limit} (length {ann.length}, limit {ann.limit}: "
-            f"{_ruler(job.network)})")
-        # The text itself, unindented: exactly what would be sent.
-        say(ann.text)
-        if job.delivery is not None and job.delivery.state != "skipped":
-            say(f"-- (earlier attempt: {job.delivery.state}: {job.delivery.reason or '-'})")
-        if not_live:
-            say(f"-- would stay pending: {not_live}")
-            report.outcomes.append(Outcome(job.post, job.network, "would-wait", not_live))
-        else:
-            report.outcomes.append(Outcome(job.post, job.network, "would-send", ann.text))
+            if not_live:  # once for the post, not once per network
+                say(f"-- would stay pending on every network: {not_live}")
+        outcome = _dry_run_job(job, nets[job.network], say)
+        if outcome.state == "would-send" and not_live:
+            outcome = Outcome(job.post, job.network, "would-wait", not_live)
+        report.outcomes.append(outcome)
 
 
-def _ruler(network: str) -> str:
-    return {
-        "x": "twitter-text weighted length: URLs 23, CJK and emoji 2",
-        "mastodon": "characters, URLs 23, limit from the instance",
-        "bluesky": "graphemes",
-    }.get(network, "characters")
+def _dry_run_job(job: _Job, net: Network, say: Callable[[str], None]) -> Outcome:
+    """Where the announcement of `job` would go, as what, and its exact text."""
+    if job.error:
+        say(f"-- {net.label}: cannot announce: {job.error}")
+        return Outcome(job.post, job.network, "failed", job.error)
+    ann = job.announcement
+    assert ann is not None
+    say(f"-- {net.label}: {ann.length}/{ann.limit} ({net.ruler}; {net.limit_note()})")
+    for line in net.destination(ann):
+        say(f"   {line}")
+    if job.delivery is not None and job.delivery.state != "skipped":
+        say(f"   earlier attempt: {job.delivery.state}: {job.delivery.reason or '-'}")
+    # The text itself, unindented: exactly what would be sent.
+    say(ann.text)
+    return Outcome(job.post, job.network, "would-send", ann.text)
 
 
 def _url_of(job: _Job) -> str:
@@ -697,20 +821,17 @@ def _send_one(
 
 
 def _summary(report: PublishReport, say: Callable[[str], None]) -> None:
-    if report.old_skipped:
-        say(
-            f"{report.old_skipped} older post(s) "
-            + ("would be recorded" if report.dry_run else "recorded")
-            + " as skipped: they were already older "
-            "than window_days when first seen (`--post SLUG` announces one anyway)."
-        )
-    shown = [o for o in report.outcomes if o.state not in ("would-send",)]
+    _say_old(report, say)
     if report.dry_run:
         count = sum(1 for o in report.outcomes if o.state == "would-send")
+        waiting = sum(1 for o in report.outcomes if o.state == "would-wait")
         say("")
         say(f"Dry run: {count} announcement(s) would be sent." if count else
             "Dry run: nothing would be sent.")
+        if waiting:
+            say(f"{waiting} announcement(s) would wait until their post is live.")
         return
+    shown = report.outcomes
     if not shown:
         say("Nothing new to announce.")
     else:
@@ -728,3 +849,16 @@ def _summary(report: PublishReport, say: Callable[[str], None]) -> None:
     if report.failed:
         say(f"Some announcements did not go out; they stay in {LEDGER_FILE} and the next "
             "`blogsite publish` retries them.")
+
+
+def _say_old(report: PublishReport, say: Callable[[str], None]) -> None:
+    """Every post the never-flood rule leaves out, by name, with the command that sends it."""
+    if not report.old:
+        return
+    verb = "would be recorded" if report.dry_run else "recorded"
+    say("")
+    say(f"Not announced, {verb} as skipped: already public for longer than window_days "
+        "when first seen (an imported or copied post; a draft that no earlier publish saw):")
+    for old in report.old:
+        say(f"  {old.post.title} ({old.post.url}), {old.days} days: "
+            f"`{announce_command(old.post)}` announces it")

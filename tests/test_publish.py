@@ -63,6 +63,7 @@ SECRETS = {
 NEW = "un-nouvel-article"
 ONLY_MASTODON = "seulement-sur-mastodon"
 OLD = "influence-reputation-et-nombre-de-followers-le-succes-sur-twitter"
+DRAFT = "brouillon"
 # What must end up announced where, by slug.
 EXPECTED = {"x": {NEW}, "mastodon": {NEW, ONLY_MASTODON}, "bluesky": {NEW}}
 POST_PATH = {"x": "POST /2/tweets", "mastodon": "POST /api/v1/statuses",
@@ -124,7 +125,7 @@ class World:
         """Slugs announced on `network`, one item per remote post."""
         slugs = []
         for text in self.texts(network):
-            found = [s for s in (NEW, ONLY_MASTODON, OLD) if f"/{s}/" in text]
+            found = [s for s in (NEW, ONLY_MASTODON, OLD, DRAFT) if f"/{s}/" in text]
             assert len(found) == 1, text
             slugs.append(found[0])
         return sorted(slugs)
@@ -255,9 +256,13 @@ def test_never_floods_old_posts_and_respects_drafts_future_and_syndicate(world: 
     assert world.state(OLD, "mastodon") == "skipped"
     entry = next(e for e in load_ledger(world.root).entries if OLD in e.url)
     assert "window_days = 7" in entry.networks["bluesky"].reason
-    urls = " ".join(e.url for e in load_ledger(world.root).entries)
-    for never in ("brouillon", "article-programme", "article-prive"):
-        assert never not in urls
+    entries = load_ledger(world.root).entries
+    # Drafts and scheduled posts are on record as such (so that they are news the day they
+    # go public), with nothing sent; a post that says `syndicate: false` is not.
+    for unpublished in ("brouillon", "article-programme"):
+        entry = next(e for e in entries if unpublished in e.url)
+        assert entry.unpublished and entry.networks == {}
+    assert not any("article-prive" in e.url for e in entries)
     for network in ("x", "mastodon", "bluesky"):
         assert all(s in (NEW, ONLY_MASTODON) for s in world.announced(network))
     assert world.state(ONLY_MASTODON, "x") is None

@@ -77,6 +77,16 @@ class Network(Protocol):
     name: str  # key in site.toml: "x", "mastodon", "bluesky"
     label: str  # shown to people: "X", "Mastodon", "Bluesky"
     env_vars: tuple[str, ...]
+    ruler: str  # how the network counts length, for the dry run
+
+    def limit_note(self) -> str:
+        """Where the length limit comes from (the dry run says it once per announcement)."""
+        ...
+
+    def destination(self, announcement: Announcement) -> list[str]:
+        """Where and as what the announcement would go: account and server, visibility,
+        language, link card. Lines for the dry run; needs no login."""
+        ...
 
     def missing_credentials(self) -> list[str]:
         """Environment variables that must be set and are not."""

@@ -6,6 +6,7 @@ import mimetypes
 import secrets
 import time
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blogsite.announce import (
@@ -14,6 +15,7 @@ from blogsite.announce import (
     bluesky_facets,
     bluesky_length,
 )
+from blogsite.errors import display_path
 from blogsite.networks.base import (
     RateLimited,
     Refused,
@@ -59,6 +61,7 @@ class BlueskyNetwork:
     name = "bluesky"
     label = "Bluesky"
     env_vars = ENV_VARS
+    ruler = "graphemes"
 
     def __init__(self, section: BlueskySection, env: Mapping[str, str]) -> None:
         self.section = section
@@ -136,6 +139,24 @@ class BlueskyNetwork:
     def limit(self) -> int:
         return BLUESKY_LIMIT
 
+    def limit_note(self) -> str:
+        return f"limit {BLUESKY_LIMIT}, Bluesky's own"
+
+    def account_name(self) -> str:
+        return f"@{self.handle or self.section.handle} on {self.section.service}"
+
+    def destination(self, announcement: Announcement) -> list[str]:
+        languages = announcement.lang or "none"
+        problem = thumb_problem(announcement.image)
+        thumb = f"none ({problem})" if problem else _shown(announcement.image)
+        return [
+            f"to: {self.account_name()}",
+            f"visibility: public (Bluesky has no other) · language: {languages}",
+            f"link card: title “{announcement.title}”",
+            f"           description “{announcement.description}”",
+            f"           thumbnail {thumb}",
+        ]
+
     def measure(self, text: str) -> int:
         return bluesky_length(text)
 
@@ -145,16 +166,13 @@ class BlueskyNetwork:
     def _thumb(self, announcement: Announcement) -> Any | None:
         """Upload the post's image for the card; a card without picture beats no post."""
         path = announcement.image
-        if path is None:
+        if path is None or thumb_problem(path):
             return None
         mime = mimetypes.guess_type(path.name)[0] or ""
         try:
-            size = path.stat().st_size
+            data = path.read_bytes()
         except OSError:
             return None
-        if mime not in THUMB_TYPES or not 0 < size <= BLUESKY_THUMB_MAX_BYTES:
-            return None
-        data = path.read_bytes()
         try:
             # Passing bytes as `content` (the SDK's upload_blob uses httpx's deprecated
             # `data=` for bytes).
@@ -273,6 +291,31 @@ class BlueskyNetwork:
             if not cursor:
                 return None
         return None
+
+
+def thumb_problem(path: Path | None) -> str:
+    """Why `path` cannot be the link card's thumbnail, or "" when it can."""
+    if path is None:
+        return "the post has no `image` in this site's files"
+    mime = mimetypes.guess_type(path.name)[0] or ""
+    if mime not in THUMB_TYPES:
+        return f"{path.name} is not JPEG, PNG, WebP or GIF"
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"{path.name} cannot be read ({exc.strerror})"
+    if not 0 < size <= BLUESKY_THUMB_MAX_BYTES:
+        return f"{path.name} is {size:,} bytes; Bluesky takes at most {BLUESKY_THUMB_MAX_BYTES:,}"
+    return ""
+
+
+def _shown(path: Path | None) -> str:
+    if path is None:
+        return "none"
+    try:
+        return f"{display_path(path)} ({path.stat().st_size:,} bytes)"
+    except OSError:
+        return display_path(path)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:

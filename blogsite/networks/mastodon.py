@@ -37,6 +37,7 @@ class MastodonNetwork:
     name = "mastodon"
     label = "Mastodon"
     env_vars = ENV_VARS
+    ruler = "characters, each link as 23 or as the instance says"
 
     def __init__(self, section: MastodonSection, env: Mapping[str, str]) -> None:
         self.section = section
@@ -45,6 +46,7 @@ class MastodonNetwork:
         self._api: Mastodon | None = None
         self._session = RecordingSession()
         self._limit: int | None = None
+        self._limit_from_instance = False
         self._url_length = MASTODON_URL_LENGTH
         self.account_id = ""
         self.account = ""
@@ -116,6 +118,7 @@ class MastodonNetwork:
             limit = statuses.get("max_characters") or data.get("max_toot_chars")
             if isinstance(limit, int) and limit > 0:
                 self._limit = limit
+                self._limit_from_instance = True
             per_url = statuses.get("characters_reserved_per_url")
             if isinstance(per_url, int) and per_url > 0:
                 self._url_length = per_url
@@ -132,19 +135,37 @@ class MastodonNetwork:
         assert self._limit is not None
         return self._limit
 
+    def limit_note(self) -> str:
+        limit = self.limit()
+        if self._limit_from_instance:
+            return f"limit {limit}: max_characters of {self.base}"
+        return f"limit {limit}: Mastodon's default, {self.base} did not say its max_characters"
+
+    def account_name(self) -> str:
+        if self.account:
+            return f"@{self.account} on {self.base}"
+        return f"the account of the token in BLOGSITE_MASTODON_TOKEN on {self.base}"
+
+    def destination(self, announcement: Announcement) -> list[str]:
+        language = _language(announcement) or "none (the instance guesses)"
+        return [
+            f"to: {self.account_name()}",
+            f"visibility: {self.section.visibility} · language: {language}",
+            "link card: made by the instance from the page's own tags",
+        ]
+
     def measure(self, text: str) -> int:
         if self._limit is None:
             self._instance_limits()
         return mastodon_length(text, self._url_length)
 
     def send(self, announcement: Announcement, key: str) -> SendResult:
-        language = announcement.lang.split("-")[0].lower() or None
         status = self._call(
             "posting",
             self.api.status_post,
             announcement.text,
             visibility=self.section.visibility,
-            language=language,
+            language=_language(announcement) or None,
             idempotency_key=key,
         )
         status_id = str(status.get("id", ""))
@@ -173,3 +194,8 @@ class MastodonNetwork:
                     str(status["id"]), str(status.get("url") or status.get("uri") or "")
                 )
         return None
+
+
+def _language(announcement: Announcement) -> str:
+    """Mastodon takes an ISO 639 code, not a full BCP 47 tag."""
+    return announcement.lang.split("-")[0].lower()

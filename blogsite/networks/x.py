@@ -56,6 +56,7 @@ class XNetwork:
     name = "x"
     label = "X"
     env_vars = ENV_VARS
+    ruler = "twitter-text weighted length: URLs 23, CJK and emoji 2"
 
     def __init__(self, section: XSection, env: Mapping[str, str]) -> None:
         self.section = section
@@ -120,6 +121,21 @@ class XNetwork:
 
     def limit(self) -> int:
         return X_LIMIT
+
+    def limit_note(self) -> str:
+        return f"limit {X_LIMIT}, X's own"
+
+    def account_name(self) -> str:
+        if self.username:
+            return f"@{self.username}"
+        return "the account of the access token in BLOGSITE_X_ACCESS_TOKEN"
+
+    def destination(self, announcement: Announcement) -> list[str]:
+        return [
+            f"to: {self.account_name()}, through {self.section.api_base}",
+            "visibility: public (X has no other) · language: not sent (X detects it)",
+            "link card: made by X from the page's own tags",
+        ]
 
     def measure(self, text: str) -> int:
         return x_length(text)
