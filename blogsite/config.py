@@ -66,6 +66,19 @@ class BlueskySection:
     template: str = ""
 
 
+MODERATION_MODES = ("none", "new-authors")
+
+
+@dataclass(frozen=True)
+class CommentsSection:
+    """Replies fetched from the networks (`blogsite replies`, and `publish` after announcing)."""
+
+    moderation: str = "none"
+    block: tuple[str, ...] = ()  # handles or domains whose replies are never stored
+    backfeed: bool = True  # only meaningful once a [social.*] network is configured
+    backfeed_days: int = 30
+
+
 SOCIAL_SECTIONS: dict[str, type] = {
     "x": XSection,
     "mastodon": MastodonSection,
@@ -79,6 +92,7 @@ class Config:
     site: SiteSection = field(default_factory=SiteSection)
     build: BuildSection = field(default_factory=BuildSection)
     publish: PublishSection = field(default_factory=PublishSection)
+    comments: CommentsSection = field(default_factory=CommentsSection)
     social: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -110,6 +124,7 @@ SECTIONS: dict[str, type] = {
     "site": SiteSection,
     "build": BuildSection,
     "publish": PublishSection,
+    "comments": CommentsSection,
 }
 
 
@@ -130,7 +145,8 @@ def _key_line(text: str, table: str, key: str) -> int | None:
 
 
 def _type_name(t: type) -> str:
-    return {str: "a string", int: "a whole number", bool: "true or false"}.get(t, t.__name__)
+    names = {str: "a string", int: "a whole number", bool: "true or false", tuple: "a list of strings"}
+    return names.get(t, t.__name__)
 
 
 def _build_section(cls: type, name: str, values: Any, text: str, problems: Problems, file: Path) -> Any:
@@ -155,6 +171,8 @@ def _build_section(cls: type, name: str, values: Any, text: str, problems: Probl
             )
             continue
         expected = type(known[key].default)
+        if expected is tuple:
+            value = _string_list(value)
         # TOML booleans are ints in Python; keep them apart so `paginate = true` is refused.
         ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
         if not ok:
@@ -169,7 +187,16 @@ def _build_section(cls: type, name: str, values: Any, text: str, problems: Probl
     return cls(**kwargs)
 
 
+def _string_list(value: Any) -> Any:
+    """A TOML array of strings as a tuple; anything else unchanged (and then refused)."""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return value
+
+
 def _example(default: Any) -> str:
+    if isinstance(default, tuple):
+        return '["…"]'
     if isinstance(default, bool):
         return "true" if default else "false"
     if isinstance(default, str):
@@ -224,6 +251,7 @@ def _check_values(config: Config, text: str, problems: Problems, file: Path) -> 
             "posts older than this many days when first seen are never auto-announced",
             _key_line(text, "publish", "window_days"),
         )
+    _check_comments(config.comments, text, problems, file)
     mastodon = config.social.get("mastodon")
     if mastodon and mastodon.visibility not in ("public", "unlisted", "private", "direct"):
         problems.add(
@@ -269,6 +297,31 @@ def _check_values(config: Config, text: str, problems: Problems, file: Path) -> 
                     "an announcement must link to the post: add {url} to the template",
                     _key_line(text, f"social.{name}", "template"),
                 )
+
+
+def _check_comments(comments: CommentsSection, text: str, problems: Problems, file: Path) -> None:
+    if comments.moderation not in MODERATION_MODES:
+        problems.add(
+            file,
+            f"[comments] moderation {comments.moderation!r} is not valid",
+            'use "none" (replies shown at once) or "new-authors" (held until approved)',
+            _key_line(text, "comments", "moderation"),
+        )
+    if comments.backfeed_days < 0:
+        problems.add(
+            file,
+            "[comments] backfeed_days must not be negative",
+            "replies are fetched for posts announced within this many days, e.g. backfeed_days = 30",
+            _key_line(text, "comments", "backfeed_days"),
+        )
+    for entry in comments.block:
+        if not entry.strip().lstrip("@"):
+            problems.add(
+                file,
+                "[comments] block has an empty entry",
+                'list handles or domains, e.g. block = ["@troll@example.social", "spam.example"]',
+                _key_line(text, "comments", "block"),
+            )
 
 
 def _check_permalink(permalink: str, text: str, problems: Problems, file: Path) -> None:
