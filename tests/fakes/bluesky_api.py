@@ -20,7 +20,14 @@ Served XRPC methods
 -------------------
 ``com.atproto.server.createSession|refreshSession|getSession|describeServer``,
 ``com.atproto.identity.resolveHandle``, ``com.atproto.repo.createRecord|getRecord|
-listRecords|deleteRecord|uploadBlob``, ``app.bsky.actor.getProfile``, ``_health``.
+listRecords|deleteRecord|uploadBlob``, ``app.bsky.actor.getProfile``, ``_health``, and the
+AppView reads the PDS proxies: ``app.bsky.feed.getPostThread`` (nested ``replies`` of
+``#threadViewPost``, ``#notFoundPost`` for a deleted reply, ``#blockedPost`` for an author who
+blocked the account; ``depth`` honoured), ``app.bsky.feed.getLikes``,
+``app.bsky.feed.getRepostedBy`` and ``app.bsky.feed.getQuotes`` (``limit`` default 50, max 100,
+``cursor`` while more remain).  Other people's posts are set up with :meth:`add_actor`,
+:meth:`add_reply`, :meth:`edit_post`, :meth:`remove_post`, :meth:`like`, :meth:`repost`,
+:meth:`quote` and :meth:`block_account`.
 Unknown methods -> 501 ``MethodNotImplemented``.
 
 Real behaviours reproduced
@@ -207,7 +214,16 @@ class FakeBlueskyServer(FakeServer):
             "com.atproto.repo.listRecords": ("GET", self._list_records, None, "global"),
             "com.atproto.repo.uploadBlob": ("POST", self._upload_blob, "access", "global"),
             "app.bsky.actor.getProfile": ("GET", self._get_profile, "access", "global"),
+            "app.bsky.feed.getPostThread": ("GET", self._get_post_thread, "access", "global"),
+            "app.bsky.feed.getLikes": ("GET", self._get_likes, "access", "global"),
+            "app.bsky.feed.getRepostedBy": ("GET", self._get_reposted_by, "access", "global"),
+            "app.bsky.feed.getQuotes": ("GET", self._get_quotes, "access", "global"),
         }
+        # Other people's posts (the AppView's view): uri -> {"author", "record", "deleted", ...}
+        self._others: dict[str, dict[str, Any]] = {}
+        self._likes: dict[str, list[dict[str, Any]]] = {}
+        self._reposts: dict[str, list[dict[str, Any]]] = {}
+        self._blocked_by: set[str] = set()
 
     # -- public helpers
 
@@ -675,3 +691,181 @@ class FakeBlueskyServer(FakeServer):
                 }
             },
         )
+
+    # -- other people (the AppView side)
+
+    def add_actor(self, handle: str, display_name: str = "") -> dict[str, Any]:
+        digest = hashlib.sha256(handle.encode()).digest()
+        did = "did:plc:" + base64.b32encode(digest).decode().lower()[:24]
+        actor: dict[str, Any] = {"did": did, "handle": handle, "labels": []}
+        if display_name:
+            actor["displayName"] = display_name
+        actor["avatar"] = f"https://cdn.bsky.app/img/avatar/plain/{did}/bafkrei@jpeg"
+        actor["createdAt"] = "2023-06-01T00:00:00.000Z"
+        return actor
+
+    def _own_actor(self) -> dict[str, Any]:
+        return {"did": self.did, "handle": self.handle, "displayName": self.display_name,
+                "labels": []}
+
+    def _post_ref(self, uri: str) -> dict[str, str]:
+        found = self._others.get(uri)
+        if found is not None:
+            return {"uri": uri, "cid": found["cid"]}
+        for entry in self._records.values():
+            if entry["uri"] == uri:
+                return {"uri": uri, "cid": entry["cid"]}
+        raise KeyError(uri)
+
+    def add_reply(
+        self,
+        parent_uri: str,
+        actor: dict[str, Any] | None,
+        text: str,
+        facets: list[dict[str, Any]] | None = None,
+    ) -> str:
+        """A reply by `actor` (None: the account itself) under `parent_uri`; returns its uri."""
+        with self._lock:
+            parent = self._post_ref(parent_uri)
+            root = parent
+            if parent_uri in self._others:
+                root = self._others[parent_uri]["record"]["reply"]["root"]
+            return self._store_other(actor or self._own_actor(), text, facets,
+                                     {"root": root, "parent": parent})
+
+    def quote(self, quoted_uri: str, actor: dict[str, Any], text: str) -> str:
+        with self._lock:
+            embed = {"$type": "app.bsky.embed.record", "record": self._post_ref(quoted_uri)}
+            return self._store_other(actor, text, None, None, embed)
+
+    def _store_other(
+        self,
+        actor: dict[str, Any],
+        text: str,
+        facets: list[dict[str, Any]] | None,
+        reply: dict[str, Any] | None,
+        embed: dict[str, Any] | None = None,
+    ) -> str:
+        rkey = self._next_tid()
+        uri = f"at://{actor['did']}/{_POST}/{rkey}"
+        record: dict[str, Any] = {"$type": _POST, "text": text, "createdAt": iso_now(),
+                                  "langs": ["fr"]}
+        if facets:
+            record["facets"] = facets
+        if reply:
+            record["reply"] = reply
+        if embed:
+            record["embed"] = embed
+        self._others[uri] = {"author": actor, "record": record, "deleted": False,
+                             "cid": _record_cid(record), "indexedAt": iso_now()}
+        return uri
+
+    def edit_post(self, uri: str, text: str) -> None:
+        """Bluesky has no edits, but a client may rewrite a record (putRecord)."""
+        with self._lock:
+            entry = self._others[uri]
+            entry["record"] = {**entry["record"], "text": text, "facets": []}
+            entry["cid"] = _record_cid(entry["record"])
+
+    def remove_post(self, uri: str) -> None:
+        with self._lock:
+            self._others[uri]["deleted"] = True
+
+    def block_account(self, actor: dict[str, Any]) -> None:
+        """`actor` blocks the account: their posts become #blockedPost in its threads."""
+        with self._lock:
+            self._blocked_by.add(actor["did"])
+
+    def like(self, uri: str, actor: dict[str, Any]) -> None:
+        with self._lock:
+            self._likes.setdefault(uri, []).append(
+                {"actor": actor, "createdAt": iso_now(), "indexedAt": iso_now()}
+            )
+
+    def repost(self, uri: str, actor: dict[str, Any]) -> None:
+        with self._lock:
+            self._reposts.setdefault(uri, []).append(actor)
+
+    def _post_view(self, uri: str) -> dict[str, Any] | None:
+        other = self._others.get(uri)
+        if other is not None:
+            if other["deleted"]:
+                return None
+            author, record, cid, indexed = (other["author"], other["record"], other["cid"],
+                                            other["indexedAt"])
+        else:
+            entry = next((e for e in self._records.values() if e["uri"] == uri), None)
+            if entry is None:
+                return None
+            author, record, cid, indexed = (self._own_actor(), entry["value"], entry["cid"],
+                                            entry["value"].get("createdAt", iso_now()))
+        replies = [u for u, o in self._others.items() if self._parent_of(o) == uri]
+        return {
+            "uri": uri, "cid": cid, "author": author, "record": record,
+            "replyCount": len(replies), "repostCount": len(self._reposts.get(uri, [])),
+            "likeCount": len(self._likes.get(uri, [])), "quoteCount": 0,
+            "indexedAt": indexed, "labels": [],
+        }
+
+    @staticmethod
+    def _parent_of(other: dict[str, Any]) -> str | None:
+        reply = other["record"].get("reply")
+        return reply["parent"]["uri"] if reply else None
+
+    def _thread_view(self, uri: str, depth: int) -> dict[str, Any]:
+        other = self._others.get(uri)
+        if other is not None and other["author"]["did"] in self._blocked_by:
+            return {"$type": "app.bsky.feed.defs#blockedPost", "uri": uri, "blocked": True,
+                    "author": {"did": other["author"]["did"],
+                               "viewer": {"blockedBy": True}}}
+        view = self._post_view(uri)
+        if view is None:
+            return {"$type": "app.bsky.feed.defs#notFoundPost", "uri": uri, "notFound": True}
+        node: dict[str, Any] = {"$type": "app.bsky.feed.defs#threadViewPost", "post": view}
+        if depth > 0:
+            children = [u for u, o in self._others.items() if self._parent_of(o) == uri]
+            node["replies"] = [self._thread_view(child, depth - 1) for child in children]
+        return node
+
+    def _get_post_thread(self, request: RecordedRequest, did: str | None) -> Response:
+        uri = request.param("uri") or ""
+        depth = min(int(request.param("depth", "6") or 6), 1000)
+        if self._post_view(uri) is None:
+            return _error(400, "NotFound", f"Post not found: {uri}")
+        return Response(200, {"thread": self._thread_view(uri, depth)})
+
+    def _page(self, request: RecordedRequest, items: list[Any]) -> tuple[list[Any], str | None]:
+        limit = min(max(int(request.param("limit", "50") or 50), 1), 100)
+        start = int(request.param("cursor", "0") or 0)
+        page = items[start : start + limit]
+        more = start + limit < len(items)
+        return page, (str(start + limit) if more else None)
+
+    def _get_likes(self, request: RecordedRequest, did: str | None) -> Response:
+        uri = request.param("uri") or ""
+        page, cursor = self._page(request, self._likes.get(uri, []))
+        body: dict[str, Any] = {"uri": uri, "likes": page}
+        if cursor:
+            body["cursor"] = cursor
+        return Response(200, body)
+
+    def _get_reposted_by(self, request: RecordedRequest, did: str | None) -> Response:
+        uri = request.param("uri") or ""
+        page, cursor = self._page(request, self._reposts.get(uri, []))
+        body: dict[str, Any] = {"uri": uri, "repostedBy": page}
+        if cursor:
+            body["cursor"] = cursor
+        return Response(200, body)
+
+    def _get_quotes(self, request: RecordedRequest, did: str | None) -> Response:
+        uri = request.param("uri") or ""
+        quoting = [
+            u for u, o in self._others.items()
+            if not o["deleted"] and (o["record"].get("embed") or {}).get("record", {}).get("uri") == uri
+        ]
+        views = [v for v in (self._post_view(u) for u in quoting) if v is not None]
+        page, cursor = self._page(request, views)
+        body: dict[str, Any] = {"uri": uri, "posts": page}
+        if cursor:
+            body["cursor"] = cursor
+        return Response(200, body)

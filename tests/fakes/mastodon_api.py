@@ -20,7 +20,15 @@ Served endpoints
 configurable, ``characters_reserved_per_url`` = 23), ``GET /.well-known/nodeinfo``,
 ``GET /nodeinfo/2.0``, ``GET /api/v1/accounts/verify_credentials``,
 ``POST /api/v1/statuses``, ``GET|DELETE /api/v1/statuses/{id}``,
-``GET /api/v1/accounts/{id}/statuses`` (newest first, ``limit``).
+``GET /api/v1/accounts/{id}/statuses`` (newest first, ``limit``),
+``GET /api/v1/statuses/{id}/context`` (``ancestors`` and ``descendants``, depth first, as
+Mastodon sorts them), ``GET /api/v1/statuses/{id}/favourited_by`` and ``/reblogged_by``
+(``limit`` default 40, max 80, ``Link: <...?max_id=N>; rel="next"`` while more remain; the
+ids in the Link are the favourite/reblog records', not the accounts').
+
+Other people's replies, favourites and boosts are set up with :meth:`add_account`,
+:meth:`add_reply`, :meth:`edit_status`, :meth:`remove_status`, :meth:`favourite` and
+:meth:`reblog`.
 
 Behaviour copied from the real server: 200 (not 201) on create; ``Idempotency-Key``
 dedup per account for one hour (same status, nothing new stored); 422
@@ -133,7 +141,14 @@ class FakeMastodonServer(FakeServer):
             ("GET", "/api/v1/statuses/{id}", self._get_status),
             ("DELETE", "/api/v1/statuses/{id}", self._delete_status),
             ("GET", "/api/v1/accounts/{id}/statuses", self._account_statuses),
+            ("GET", "/api/v1/statuses/{id}/context", self._context),
+            ("GET", "/api/v1/statuses/{id}/favourited_by", self._favourited_by),
+            ("GET", "/api/v1/statuses/{id}/reblogged_by", self._reblogged_by),
         ]
+        # status id -> [(record id, account)], for favourited_by / reblogged_by.
+        self._favourites: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._reblogs: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self._record_ids = iter(range(1000, 10**9))
         self._public_paths = {
             "/api/v1/instance",
             "/api/v2/instance",
@@ -512,3 +527,166 @@ class FakeMastodonServer(FakeServer):
         mine = [s for s in self._statuses if not s["_deleted"]]
         newest_first = sorted(mine, key=lambda s: int(s["id"]), reverse=True)[:limit]
         return Response(200, [self._public(s) for s in newest_first])
+
+    # -- other people (replies, favourites, boosts)
+
+    def add_account(
+        self, username: str, display_name: str = "", domain: str | None = None
+    ) -> dict[str, Any]:
+        """Another account; a remote one (``domain`` set) has ``acct`` ``user@domain``."""
+        with self._lock:
+            account_id = str(next(self._ids))
+        host = domain or self.domain
+        base = f"https://{domain}" if domain else self.url
+        return {
+            "id": account_id,
+            "username": username,
+            "acct": f"{username}@{domain}" if domain else username,
+            "display_name": display_name,
+            "locked": False,
+            "bot": False,
+            "group": False,
+            "created_at": "2022-01-01T00:00:00.000Z",
+            "note": "",
+            "url": f"{base}/@{username}",
+            "uri": f"{base}/users/{username}",
+            "avatar": f"https://{host}/avatars/{username}.png",
+            "avatar_static": f"https://{host}/avatars/{username}.png",
+            "header": "",
+            "header_static": "",
+            "followers_count": 1,
+            "following_count": 1,
+            "statuses_count": 1,
+            "last_status_at": None,
+            "emojis": [],
+            "fields": [],
+        }
+
+    def add_reply(
+        self, in_reply_to_id: str, account: dict[str, Any] | None, content: str
+    ) -> dict[str, Any]:
+        """A reply by `account` (None: the instance's own account) with `content` as the
+        HTML Mastodon would serve (the fake does not sanitize it: a hostile server might not)."""
+        with self._lock:
+            parent = self._find(in_reply_to_id)
+            if parent is None:
+                raise KeyError(in_reply_to_id)
+            status_id = str(next(self._ids))
+            who = account or self._account()
+            base = who["url"].rsplit("/@", 1)[0]
+            status = {
+                "id": status_id,
+                "created_at": iso_now(),
+                "in_reply_to_id": in_reply_to_id,
+                "in_reply_to_account_id": (parent["account"] or {}).get("id"),
+                "sensitive": False,
+                "spoiler_text": "",
+                "visibility": "public",
+                "language": "fr",
+                "uri": f"{base}/users/{who['username']}/statuses/{status_id}",
+                "url": f"{base}/@{who['username']}/{status_id}",
+                "replies_count": 0,
+                "reblogs_count": 0,
+                "favourites_count": 0,
+                "edited_at": None,
+                "content": content,
+                "reblog": None,
+                "account": who,
+                "media_attachments": [],
+                "mentions": [],
+                "tags": [],
+                "emojis": [],
+                "card": None,
+                "poll": None,
+                "_text": content,
+                "_idempotency_key": None,
+                "_deleted": False,
+            }
+            self._statuses.append(status)
+            parent["replies_count"] += 1
+            return self._public(status)
+
+    def edit_status(self, status_id: str, content: str) -> None:
+        with self._lock:
+            status = self._find(status_id)
+            if status is None:
+                raise KeyError(status_id)
+            status["content"] = content
+            status["edited_at"] = iso_now()
+
+    def remove_status(self, status_id: str) -> None:
+        """Delete a status, as its author would."""
+        with self._lock:
+            status = self._find(status_id)
+            if status is None:
+                raise KeyError(status_id)
+            status["_deleted"] = True
+
+    def favourite(self, status_id: str, account: dict[str, Any]) -> None:
+        with self._lock:
+            self._favourites.setdefault(status_id, []).append((next(self._record_ids), account))
+            found = self._find(status_id)
+            if found is not None:
+                found["favourites_count"] += 1
+
+    def reblog(self, status_id: str, account: dict[str, Any]) -> None:
+        with self._lock:
+            self._reblogs.setdefault(status_id, []).append((next(self._record_ids), account))
+            found = self._find(status_id)
+            if found is not None:
+                found["reblogs_count"] += 1
+
+    def _context(self, request: RecordedRequest, status_id: str) -> Response:
+        status = self._find(status_id)
+        if status is None:
+            return Response(404, NOT_FOUND_BODY)
+        ancestors = []
+        parent = self._find(str(status.get("in_reply_to_id") or ""))
+        while parent is not None:
+            ancestors.insert(0, self._public(parent))
+            parent = self._find(str(parent.get("in_reply_to_id") or ""))
+        descendants: list[dict[str, Any]] = []
+
+        def walk(parent_id: str) -> None:
+            # Mastodon drops the replies under a deleted status along with it.
+            for child in self._statuses:
+                if child["in_reply_to_id"] == parent_id and not child["_deleted"]:
+                    descendants.append(self._public(child))
+                    walk(child["id"])
+
+        walk(status_id)
+        return Response(200, {"ancestors": ancestors, "descendants": descendants})
+
+    def _favourited_by(self, request: RecordedRequest, status_id: str) -> Response:
+        return self._accounts_page(request, status_id, self._favourites, "favourited_by")
+
+    def _reblogged_by(self, request: RecordedRequest, status_id: str) -> Response:
+        return self._accounts_page(request, status_id, self._reblogs, "reblogged_by")
+
+    def _accounts_page(
+        self,
+        request: RecordedRequest,
+        status_id: str,
+        table: dict[str, list[tuple[int, dict[str, Any]]]],
+        name: str,
+    ) -> Response:
+        if self._find(status_id) is None:
+            return Response(404, NOT_FOUND_BODY)
+        try:
+            limit = min(max(int(request.param("limit", "40") or 40), 1), 80)
+            max_id = int(request.param("max_id", "0") or 0)
+        except ValueError:
+            return Response(400, {"error": "Invalid parameter"})
+        # Newest first, like Mastodon; the cursor is the record's id.
+        records = sorted(table.get(status_id, []), key=lambda r: r[0], reverse=True)
+        if max_id:
+            records = [r for r in records if r[0] < max_id]
+        page = records[:limit]
+        headers = {}
+        if len(records) > limit:
+            base = f"{self.url}/api/v1/statuses/{status_id}/{name}"
+            headers["Link"] = (
+                f'<{base}?limit={limit}&max_id={page[-1][0]}>; rel="next", '
+                f'<{base}?limit={limit}&since_id={page[0][0]}>; rel="prev"'
+            )
+        return Response(200, [account for _, account in page], headers)

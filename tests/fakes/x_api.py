@@ -12,6 +12,12 @@ Served endpoints
   (``resource-not-found``) for unknown/deleted ids, as the real API does.
 * ``GET /2/users/me`` -- 200 ``{"data":{"id","name","username"}}`` (credential check).
 * ``GET /2/users/{id}/tweets`` -- newest first, ``max_results`` honoured, ``meta`` block.
+* ``GET /2/tweets/search/recent`` -- ``query=conversation_id:<id>`` only; ``expansions``
+  (``author_id`` fills ``includes.users``), ``tweet.fields`` (``created_at``,
+  ``conversation_id``, ``referenced_tweets``, ``entities``...), ``max_results`` (10-100),
+  ``next_token`` in ``meta`` while more remain.  With ``search_tier=False`` it answers the 403
+  ``client-not-enrolled`` of an API tier without search (Free).  Other people's replies are
+  set up with :meth:`add_user`, :meth:`add_reply` and :meth:`remove_tweet`.
 
 Every answer carries ``x-rate-limit-limit/remaining/reset`` (reset in epoch seconds).
 Exhausting a window (``tweet_rate=(limit, seconds)``) yields a real 429.
@@ -131,6 +137,18 @@ TOO_LONG_MESSAGE = (
     "Your Tweet text is too long. For more information on how Twitter determines text "
     "length see https://github.com/twitter/twitter-text."
 )
+# What the recent search answers on an API tier without it (Free, or an app outside a Project).
+CLIENT_NOT_ENROLLED_BODY = {
+    "client_id": "12345678",
+    "detail": "When authenticating requests to the Twitter API v2 endpoints, you must use keys "
+    "and tokens from a Twitter developer App that is attached to a Project. You can create a "
+    "project via the developer portal.",
+    "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+    "title": "Client Forbidden",
+    "required_enrollment": "Appropriate Level of API Access",
+    "reason": "client-not-enrolled",
+    "type": "https://api.twitter.com/2/problems/client-forbidden",
+}
 _SERVER_ERROR_TITLES = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -263,6 +281,7 @@ class FakeXServer(FakeServer):
         wrap_urls: bool = True,
         tweet_rate: tuple[int, float] = (100, 900.0),
         read_rate: tuple[int, float] = (75, 900.0),
+        search_tier: bool = True,
     ) -> None:
         super().__init__()
         self.consumer_key = consumer_key
@@ -280,7 +299,10 @@ class FakeXServer(FakeServer):
         self._read_window = RateWindow(*read_rate)
         self._ids = iter_snowflakes(_TWEPOCH_MS, 22)
         self._tweets: list[dict[str, Any]] = []
+        self.search_tier = search_tier
+        self._users: dict[str, dict[str, str]] = {}
         self._routes = [
+            ("GET", "/2/tweets/search/recent", self._search_recent),
             ("POST", "/2/tweets", self._create_tweet),
             ("DELETE", "/2/tweets/{id}", self._delete_tweet),
             ("GET", "/2/tweets/{id}", self._get_tweet),
@@ -476,6 +498,8 @@ class FakeXServer(FakeServer):
                 "author_id": self.user_id,
                 "created_at": iso_now(),
                 "deleted": False,
+                "conversation_id": tweet_id,
+                "in_reply_to": None,
             }
         )
         return Response(201, {"data": {"id": tweet_id, "text": shown, "edit_history_tweet_ids": [tweet_id]}})
@@ -558,3 +582,112 @@ class FakeXServer(FakeServer):
                 },
             },
         )
+
+    # -- other people's replies, and the recent search
+
+    def add_user(self, username: str, name: str) -> dict[str, str]:
+        with self._lock:
+            user = {"id": str(next(self._ids)), "username": username, "name": name}
+            self._users[user["id"]] = user
+            return dict(user)
+
+    def add_reply(self, in_reply_to: str, user: dict[str, str] | None, text: str) -> str:
+        """A reply by `user` (None: the account itself); returns its id."""
+        with self._lock:
+            parent = self._find(in_reply_to)
+            if parent is None:
+                raise KeyError(in_reply_to)
+            tweet_id = str(next(self._ids))
+            self._tweets.append(
+                {
+                    "id": tweet_id,
+                    "text": self._shown_text(text),
+                    "submitted_text": text,
+                    "author_id": user["id"] if user else self.user_id,
+                    "created_at": iso_now(),
+                    "deleted": False,
+                    "conversation_id": parent["conversation_id"],
+                    "in_reply_to": in_reply_to,
+                }
+            )
+            return tweet_id
+
+    def remove_tweet(self, tweet_id: str) -> None:
+        with self._lock:
+            found = self._find(tweet_id)
+            if found is None:
+                raise KeyError(tweet_id)
+            found["deleted"] = True
+
+    def _user(self, user_id: str) -> dict[str, str]:
+        if user_id == self.user_id:
+            return {"id": self.user_id, "username": self.username, "name": self.name}
+        return dict(self._users[user_id])
+
+    def _entities(self, tweet: dict[str, Any]) -> dict[str, Any]:
+        text = tweet["text"]
+        entities: dict[str, Any] = {}
+        urls = []
+        for _start, _end, url in _find_urls(tweet["submitted_text"]):
+            short = _tco(url)
+            at = text.find(short)
+            urls.append({"start": at, "end": at + len(short), "url": short,
+                         "expanded_url": url, "display_url": re.sub(r"^https?://", "", url)[:26]})
+        if urls:
+            entities["urls"] = urls
+        mentions = [{"start": m.start(), "end": m.end(), "username": m.group(1)}
+                    for m in re.finditer(r"@(\w{1,15})", text)]
+        if mentions:
+            entities["mentions"] = mentions
+        tags = [{"start": m.start(), "end": m.end(), "tag": m.group(1)}
+                for m in re.finditer(r"#(\w+)", text)]
+        if tags:
+            entities["hashtags"] = tags
+        return entities
+
+    def _search_view(self, tweet: dict[str, Any]) -> dict[str, Any]:
+        view = {
+            "id": tweet["id"],
+            # The v2 API escapes &, < and > in text.
+            "text": tweet["text"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"),
+            "edit_history_tweet_ids": [tweet["id"]],
+            "author_id": tweet["author_id"],
+            "conversation_id": tweet["conversation_id"],
+            "created_at": tweet["created_at"],
+            "lang": "fr",
+        }
+        if tweet["in_reply_to"]:
+            parent = self._find(tweet["in_reply_to"]) or tweet
+            view["referenced_tweets"] = [{"type": "replied_to", "id": tweet["in_reply_to"]}]
+            view["in_reply_to_user_id"] = parent["author_id"]
+        entities = self._entities(tweet)
+        if entities:
+            view["entities"] = entities
+        return view
+
+    def _search_recent(self, request: RecordedRequest) -> Response:
+        if not self.search_tier:
+            return Response(403, CLIENT_NOT_ENROLLED_BODY)
+        query = request.param("query") or ""
+        match = re.fullmatch(r"conversation_id:(\d+)", query.strip())
+        if match is None:
+            return Response(400, {"title": "Invalid Request", "status": 400,
+                                  "detail": "This fake only serves conversation_id: queries",
+                                  "type": "https://api.twitter.com/2/problems/invalid-request"})
+        max_results = int(request.param("max_results", "10") or 10)
+        start = int(request.param("next_token", "0") or 0)
+        found = [t for t in self._tweets if not t["deleted"] and t["in_reply_to"]
+                 and t["conversation_id"] == match.group(1)]
+        found.sort(key=lambda t: int(t["id"]), reverse=True)
+        page = found[start : start + max_results]
+        if not page:
+            return Response(200, {"meta": {"result_count": 0}})
+        meta: dict[str, Any] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"],
+                                "result_count": len(page)}
+        if start + max_results < len(found):
+            meta["next_token"] = str(start + max_results)
+        body: dict[str, Any] = {"data": [self._search_view(t) for t in page], "meta": meta}
+        if "author_id" in (request.param("expansions") or ""):
+            ids = dict.fromkeys(t["author_id"] for t in page)
+            body["includes"] = {"users": [self._user(i) for i in ids]}
+        return Response(200, body)
