@@ -20,6 +20,9 @@ EXAMPLES = {
     "check": "example:\n  blogsite check",
     "publish": "example:\n  blogsite publish --dry-run\n  blogsite publish\n"
     "  blogsite publish --post influence-reputation-et-legitimite-le-succes --network mastodon",
+    "replies": "example:\n  blogsite replies\n  blogsite replies --dry-run --network mastodon\n"
+    "  blogsite replies --post influence-reputation-et-legitimite-le-succes\n"
+    "  blogsite replies --approve mastodon-109348214713957999   # show a held reply",
 }
 
 
@@ -102,6 +105,20 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="only this network (x, mastodon, bluesky); repeatable",
     )
+    p = add("replies", "Fetch replies, likes and reposts of announced posts into comments/.")
+    p.add_argument("--dry-run", action="store_true", help="show what arrived, write nothing")
+    p.add_argument(
+        "--post", action="append", default=[], metavar="SLUG",
+        help="only this post, however long ago it was announced; repeatable",
+    )
+    p.add_argument(
+        "--network", action="append", default=[], metavar="NAME",
+        help="only this network (x, mastodon, bluesky); repeatable",
+    )
+    p.add_argument(
+        "--approve", action="append", default=[], metavar="ID",
+        help="approve the held reply with this id (fetches nothing); repeatable",
+    )
     return parser
 
 
@@ -174,6 +191,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def cmd_replies(args: argparse.Namespace) -> int:
+    from blogsite.replies import approve, fetch_replies
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+
+    config = _config()
+    if args.approve:
+        approve(config, args.approve, echo)
+        return 0
+    report = fetch_replies(
+        config, networks=args.network, slugs=args.post, dry_run=args.dry_run, echo=echo
+    )
+    return 1 if report.failed else 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "new": cmd_new,
@@ -181,6 +214,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "check": cmd_check,
     "publish": cmd_publish,
+    "replies": cmd_replies,
 }
 
 
