@@ -18,6 +18,8 @@ EXAMPLES = {
     "  blogsite build --strict        # warnings (misspelled keys) become errors",
     "serve": "example:\n  blogsite serve\n  blogsite serve --port 8080 --host 0.0.0.0",
     "check": "example:\n  blogsite check",
+    "import": "example:\n  blogsite import ../my-jekyll-blog\n  blogsite import ../my-hugo-site --no-images\n"
+    "  blogsite import ../my-hugo-site --force     # overwrite posts edited since the last import",
     "publish": "example:\n  blogsite publish --dry-run\n  blogsite publish\n"
     "  blogsite publish --post influence-reputation-et-legitimite-le-succes --network mastodon",
     "replies": "example:\n  blogsite replies\n  blogsite replies --dry-run --network mastodon\n"
@@ -92,6 +94,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
 
     add("check", "Build in memory and report problems (broken links, invalid feeds).")
+
+    p = add("import", "Bring a Jekyll, Hugo, Pelican or Zola site into posts/, pages/ and static/.")
+    p.add_argument("source", metavar="FILE-OR-DIR", help="the other site's folder")
+    p.add_argument("--no-images", action="store_true", help="leave image links as they are, copy nothing")
+    p.add_argument("--force", action="store_true", help="overwrite files edited since the last import")
 
     p = add("publish", "Build, deploy, verify live, and announce new posts.")
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
@@ -178,6 +185,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from blogsite.importers.ssg import import_site, report_lines
+    from blogsite.importers.ssg.writer import WriteOptions
+
+    source = Path(args.source)
+    if not source.is_dir():
+        what = "does not exist" if not source.exists() else "is a file; this version imports site folders"
+        raise BlogsiteError(
+            Problem(str(source), f"{what}", "give the folder of a Jekyll, Hugo, Pelican or Zola site")
+        )
+    config = _config()
+    report_ = import_site(source, config, WriteOptions(force=args.force, images=not args.no_images))
+    for line in report_lines(report_):
+        print(line)
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from blogsite.publish import publish
 
@@ -213,6 +237,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "build": cmd_build,
     "serve": cmd_serve,
     "check": cmd_check,
+    "import": cmd_import,
     "publish": cmd_publish,
     "replies": cmd_replies,
 }

@@ -1,0 +1,1 @@
+"""Bringing posts from other tools into a blogsite site (`blogsite import`)."""

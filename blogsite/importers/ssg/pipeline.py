@@ -1,0 +1,102 @@
+"""From a source site to blogsite posts: URLs, syntax, files, languages, then the writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from blogsite.config import Config
+from blogsite.importers.ssg.assets import AssetFinder
+from blogsite.importers.ssg.language import detect_language
+from blogsite.importers.ssg.meta import SUMMARY_KEYS, first_text, image_of, is_draft, updated_of
+from blogsite.importers.ssg.model import ImportedDoc, ImportReport, Kind, SourceDoc, SourceSite
+from blogsite.importers.ssg.permalinks import as_alias
+from blogsite.importers.ssg.refs import Refs
+from blogsite.post import slugify
+from blogsite.site import url_maker
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A source doc with what blogsite will call it: file name, slug, language and URL."""
+
+    doc: SourceDoc
+    name: str
+    slug: str
+    lang: str | None
+    url: str
+
+
+def _same_language(a: str, b: str) -> bool:
+    return a.split("-")[0].lower() == b.split("-")[0].lower()
+
+
+def _language(doc: SourceDoc, site: SourceSite, config: Config, report: ImportReport) -> str | None:
+    """The post's `lang` when it is not the site's: from the source, else detected."""
+    lang = doc.lang
+    if lang is None:
+        detected = detect_language(doc.body)
+        lang = detected or site.language
+        if detected and not _same_language(detected, config.site.language):
+            report.languages.append(f"{doc.rel}: {detected} (detected)")
+    if lang is None or _same_language(lang, config.site.language):
+        return None
+    return lang
+
+
+def plan(site: SourceSite, config: Config, report: ImportReport) -> tuple[list[Planned], Refs]:
+    make_url = url_maker(config)
+    names: set[tuple[Kind, str]] = set()
+    planned: list[Planned] = []
+    refs = Refs()
+    for doc in site.docs:
+        slug = slugify(doc.slug or doc.title or Path(doc.rel).stem)
+        lang = _language(doc, site, config, report)
+        name, counter = slug, 2
+        while (doc.kind, name) in names:
+            name, counter = f"{slug}-{counter}", counter + 1
+        names.add((doc.kind, name))
+        url = make_url(doc.date, slug, lang or config.site.language) if doc.kind is Kind.POST else f"/{slug}/"
+        planned.append(Planned(doc, name, slug, lang, url))
+        refs.add(doc, url)
+    return planned, refs
+
+
+def _aliases(item: Planned, taken: set[str], report: ImportReport) -> tuple[str, ...]:
+    """The post's old URLs, less its new one and any another post already holds."""
+    out: list[str] = []
+    for url in item.doc.old_urls:
+        alias = as_alias(url)
+        if alias in (item.url, item.url.rstrip("/") + "/") or alias in out:
+            continue
+        if alias in taken:
+            report.notes.append(f"{item.doc.rel}: old URL {alias} is already another post's, not kept")
+            continue
+        taken.add(alias)
+        out.append(alias)
+    return tuple(out)
+
+
+def finish(item: Planned, site: SourceSite, refs: Refs, finder: AssetFinder,
+           report: ImportReport, taken: set[str]) -> ImportedDoc:
+    doc = item.doc
+    converted = site.convert(doc, refs)
+    report.unknown_syntax += [f"{doc.rel}: {snippet}" for snippet in converted.unknown]
+    body = finder.rewrite(converted.body, doc.path)
+    image = image_of(doc.meta)
+    if image:
+        image = finder.rewrite(f"]({image})", doc.path)[2:]
+    draft = is_draft(doc.meta)
+    if doc.kind is Kind.POST and doc.date is None and not draft:
+        draft = True
+        doc.notes.append("no date in the front matter or the file name: imported as a draft")
+    title = doc.title or item.slug.replace("-", " ").capitalize()
+    if not doc.title:
+        doc.notes.append(f"no title: named {title!r} after its slug")
+    report.notes += [f"{doc.rel}: {note}" for note in doc.notes]
+    return ImportedDoc(
+        kind=doc.kind, name=item.name, source=doc.path, title=title, body=body, date=doc.date,
+        updated=updated_of(doc.meta, site.zone), slug=item.slug, tags=doc.tags,
+        summary=first_text(doc.meta, SUMMARY_KEYS), draft=draft, lang=item.lang,
+        aliases=_aliases(item, taken, report), image=image,
+    )
