@@ -41,8 +41,9 @@ def read_jekyll(root: Path, settings: SiteSettings, problems: list[Problem]) -> 
         parts = rel.split("/")
         if _SKIPPED_FOLDERS.intersection(parts) or any(rel.startswith(x) for x in cfg.exclude if x):
             continue
-        if not file.read_text(encoding="utf-8", errors="replace").startswith("---"):
-            continue  # Jekyll copies files without front matter as they are: not pages
+        with file.open("rb") as head:
+            if head.read(3) != b"---":
+                continue  # Jekyll copies files without front matter as they are: not pages
         read = read_front(file, problems)
         if read is None:
             continue

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blogsite.errors import Problem
+from blogsite.errors import BlogsiteError, Problem
 from blogsite.importers.ssg.dates import parse_foreign_date
 from blogsite.importers.ssg.meta import as_list, first_text, lower_keys
 from blogsite.importers.ssg.model import Kind, SiteSettings, SourceDoc, SourceSite
@@ -86,7 +86,11 @@ def read_pelican(root: Path, settings: SiteSettings, problems: list[Problem]) ->
 
 
 def _read(file: Path, problems: list[Problem]) -> tuple[dict[str, Any], str] | None:
-    text = read_text(file)
+    try:
+        text = read_text(file)
+    except BlogsiteError as exc:
+        problems.extend(exc.problems)
+        return None
     if text.startswith(("---\n", "+++\n")):
         return read_front(file, problems)
     meta, body = split_headers(text)

@@ -33,14 +33,14 @@ def _same_language(a: str, b: str) -> bool:
 
 def _language(doc: SourceDoc, site: SourceSite, config: Config, report: ImportReport) -> str | None:
     """The post's `lang` when it is not the site's: from the source, else detected."""
-    lang = doc.lang
+    lang, how = doc.lang, "from its front matter or file name"
     if lang is None:
-        detected = detect_language(doc.body)
-        lang = detected or site.language
-        if detected and not _same_language(detected, config.site.language):
-            report.languages.append(f"{doc.rel}: {detected} (detected)")
+        lang, how = detect_language(doc.body), "detected from its text"
+    if lang is None:
+        lang, how = site.language, f"the {site.generator} site's language"
     if lang is None or _same_language(lang, config.site.language):
         return None
+    report.languages.append(f"{doc.rel}: {lang} ({how})")
     return lang
 
 

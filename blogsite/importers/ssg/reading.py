@@ -14,10 +14,17 @@ from blogsite.frontmatter import FrontMatterError, split_front_matter
 from blogsite.importers.ssg.meta import lower_keys
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+# No blog post is this long; a file that is was not written by hand (a dump, a data file).
+MAX_BYTES = 4 * 1024 * 1024
 
 
 def read_text(path: Path) -> str:
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise BlogsiteError(
+                Problem(display_path(path), f"the file is larger than {MAX_BYTES // 1024 // 1024} MB",
+                        "a post this long is not a post: move it out of the site's content folder")
+            )
         return path.read_text(encoding="utf-8").replace("\r\n", "\n").lstrip("\ufeff")
     except UnicodeDecodeError:
         raise BlogsiteError(
@@ -31,8 +38,12 @@ def read_text(path: Path) -> str:
 
 def read_front(path: Path, problems: list[Problem]) -> tuple[dict[str, Any], str] | None:
     """(front matter with lowercased keys, body) of a Markdown file; None (and a problem)
-    when its front matter is broken."""
-    text = read_text(path)
+    when the file cannot be read or its front matter is broken."""
+    try:
+        text = read_text(path)
+    except BlogsiteError as exc:
+        problems.extend(exc.problems)
+        return None
     try:
         fm = split_front_matter(text)
     except FrontMatterError as exc:
