@@ -25,6 +25,7 @@ OLD_URLS = {
         "/2015/03/08/premier-billet/": "/2015/03/premier-billet/",
         "/ancien/premier.html": "/2015/03/premier-billet/",
         "/2015/premier/": "/2015/03/premier-billet/",
+        "/2015/03/08/": "/2015/03/deuxieme-billet/",
         "/2015/03/15/deuxieme-billet/": "/2015/03/deuxieme-billet/",
         "/2016/01/10/crossing-the-alps/": "/2016/01/crossing-the-alps/",
         "/2016/02/11/what-we-packed/": "/2016/02/what-we-packed/",
@@ -163,7 +164,9 @@ def test_jekyll_posts_keep_their_content(imported):
     assert "deuxieme-billet.md: {% include related.html %}" in report
     assert "draft: true" in (site / "posts/hidden.md").read_text()
     assert "draft: true" in (site / "posts/idee.md").read_text()
-    assert not (site / "posts/index.md").exists() and not (site / "pages/README.md").exists()
+    assert not (site / "pages/index.md").exists() and not (site / "pages/README.md").exists()
+    assert "index.md: the home page, not imported" in report
+    assert "old URL /tags/voyage/ is one of blogsite's own pages, not kept" in report
 
 
 def test_hugo_shortcodes_keys_and_zero_time(imported):

@@ -36,6 +36,7 @@ def read_jekyll(root: Path, settings: SiteSettings, problems: list[Problem]) -> 
     name = "_config.yml" if (root / "_config.yml").is_file() else "_config.yaml"
     cfg = _JekyllConfig(root, read_config(root / name), ZoneInfo(settings.zone_name))
     docs: list[SourceDoc] = []
+    notes: list[str] = []
     for file in markdown_files(cfg.source):
         rel = file.relative_to(cfg.source).as_posix()
         parts = rel.split("/")
@@ -47,12 +48,14 @@ def read_jekyll(root: Path, settings: SiteSettings, problems: list[Problem]) -> 
         read = read_front(file, problems)
         if read is None:
             continue
-        if "_posts" in parts or "_drafts" in parts:
+        if rel.rsplit(".", 1)[0] == "index":
+            notes.append(f"{rel}: the home page, not imported (blogsite makes its own)")
+        elif "_posts" in parts or "_drafts" in parts:
             docs.append(_post(file, rel, {**cfg.post_defaults, **read[0]}, read[1], cfg))
         else:
             docs.append(_page(file, rel, read[0], read[1], cfg))
     return SourceSite("Jekyll", root, cfg.language, cfg.zone, docs,
-                      LiquidConverter(cfg.source / "_includes"), [cfg.source])
+                      LiquidConverter(cfg.source / "_includes"), [cfg.source], notes)
 
 
 def _post(file: Path, rel: str, meta: dict[str, Any], body: str, cfg: _JekyllConfig) -> SourceDoc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,26 @@ def plan(site: SourceSite, config: Config, report: ImportReport) -> tuple[list[P
     return planned, refs
 
 
+# blogsite's own pages: a redirect written there would replace them.
+_OWN_FILES = ("/", "/index.html", "/404.html", "/rss.xml", "/atom.xml", "/feed.json", "/sitemap.xml")
+
+
+_OWN_PAGES_RE = re.compile(r"^/(?:tags/|page/\d+/|archives/(?:\d{4}/(?:\d\d/)?)?$)")
+
+
+def _is_blogsites(alias: str) -> bool:
+    return alias in _OWN_FILES or bool(_OWN_PAGES_RE.match(alias))
+
+
 def _aliases(item: Planned, taken: set[str], report: ImportReport) -> tuple[str, ...]:
     """The post's old URLs, less its new one and any another post already holds."""
     out: list[str] = []
     for url in item.doc.old_urls:
         alias = as_alias(url)
         if alias in (item.url, item.url.rstrip("/") + "/") or alias in out:
+            continue
+        if _is_blogsites(alias):
+            report.notes.append(f"{item.doc.rel}: old URL {alias} is one of blogsite's own pages, not kept")
             continue
         if alias in taken:
             report.notes.append(f"{item.doc.rel}: old URL {alias} is already another post's, not kept")
