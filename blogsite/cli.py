@@ -20,6 +20,7 @@ EXAMPLES = {
     "check": "example:\n  blogsite check",
     "import": "example:\n  blogsite import ../my-jekyll-blog\n  blogsite import ../my-hugo-site --no-images\n"
     "  blogsite import ../my-hugo-site --force     # overwrite posts edited since the last import",
+    "deploy": "example:\n  blogsite deploy --dry-run\n  blogsite deploy\n  blogsite deploy --target pages",
     "publish": "example:\n  blogsite publish --dry-run\n  blogsite publish\n"
     "  blogsite publish --post influence-reputation-et-legitimite-le-succes --network mastodon",
     "replies": "example:\n  blogsite replies\n  blogsite replies --dry-run --network mastodon\n"
@@ -99,6 +100,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE-OR-DIR", help="the other site's folder")
     p.add_argument("--no-images", action="store_true", help="leave image links as they are, copy nothing")
     p.add_argument("--force", action="store_true", help="overwrite files edited since the last import")
+
+    p = add("deploy", "Upload what changed in the output folder to the [deploy.*] targets.")
+    p.add_argument("--dry-run", action="store_true", help="list what would change, change nothing")
+    p.add_argument(
+        "--target", action="append", default=[], metavar="NAME",
+        help="only this [deploy.NAME] target; repeatable (default: every target)",
+    )
 
     p = add("publish", "Build, deploy, verify live, and announce new posts.")
     p.add_argument("--dry-run", action="store_true", help="show what would be sent, send nothing")
@@ -202,6 +210,14 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from blogsite.deploy.command import deploy
+
+    deploy(_config(), names=args.target, dry_run=args.dry_run,
+           echo=lambda line: print(line, flush=True))
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from blogsite.publish import publish
 
@@ -238,6 +254,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": cmd_serve,
     "check": cmd_check,
     "import": cmd_import,
+    "deploy": cmd_deploy,
     "publish": cmd_publish,
     "replies": cmd_replies,
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from blogsite.deploy.settings import DeploySection, parse_deploy
 from blogsite.errors import BlogsiteError, Problems, did_you_mean
 
 CONFIG_FILE = "site.toml"
@@ -94,6 +95,7 @@ class Config:
     publish: PublishSection = field(default_factory=PublishSection)
     comments: CommentsSection = field(default_factory=CommentsSection)
     social: dict[str, Any] = field(default_factory=dict)
+    deploy: dict[str, DeploySection] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -387,6 +389,7 @@ def load_config(root: Path | str = ".") -> Config:
 
     sections: dict[str, Any] = {}
     social: dict[str, Any] = {}
+    deploy: dict[str, DeploySection] = {}
     for name, values in data.items():
         if name in SECTIONS:
             sections[name] = _build_section(SECTIONS[name], name, values, text, problems, file)
@@ -406,14 +409,16 @@ def load_config(root: Path | str = ".") -> Config:
                 social[net] = _build_section(
                     SOCIAL_SECTIONS[net], f"social.{net}", net_values, text, problems, file
                 )
+        elif name == "deploy":
+            deploy = parse_deploy(values, lambda t, k: _key_line(text, t, k), problems, file)
         else:
             problems.add(
                 file,
                 f"unknown table [{name}]",
-                did_you_mean(name, (*SECTIONS, "social")),
+                did_you_mean(name, (*SECTIONS, "social", "deploy")),
                 _key_line(text, name, "") or _key_line(text, "", name),
             )
-    config = Config(root=root, social=social, **sections)
+    config = Config(root=root, social=social, deploy=deploy, **sections)
     _check_values(config, text, problems, file)
     problems.raise_if_errors()
     return config
