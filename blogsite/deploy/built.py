@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 from blogsite.cache import CACHE_DIR, Store, cache_disabled
 from blogsite.config import Config
@@ -20,7 +21,7 @@ from blogsite.manifest import read_manifest
 BUILD_HINT = "run `blogsite build` (it must succeed), then deploy again"
 
 
-def _manifest_files(config: Config, out_dir: Path) -> dict[str, list] | None:
+def _manifest_files(config: Config, out_dir: Path) -> dict[str, list[Any]] | None:
     if cache_disabled() or not (config.root / CACHE_DIR).is_dir():
         return None
     resolved = out_dir.resolve()
@@ -53,7 +54,7 @@ def walk(folder: Path) -> dict[str, LocalFile]:
     return found
 
 
-def _mismatch(folder: Path, files: dict[str, LocalFile], manifest: dict[str, list]) -> str:
+def _mismatch(folder: Path, files: dict[str, LocalFile], manifest: dict[str, list[Any]]) -> str:
     """Why the folder is not what the build wrote ("" when it is)."""
     base = os.path.join(str(folder), "")
     for rel, entry in manifest.items():

@@ -22,7 +22,7 @@ from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
 CHAIN_SECRETS = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 
-def make_target(section: DeploySection) -> DeployTarget:
+def make_target(section: DeploySection, root: Path) -> DeployTarget:
     kind = section.kind
     if kind == "ssh":
         from blogsite.deploy.ssh import SshTarget
@@ -31,7 +31,7 @@ def make_target(section: DeploySection) -> DeployTarget:
     if kind == "git":
         from blogsite.deploy.git import GitTarget
 
-        return GitTarget(section)
+        return GitTarget(section, root)
     from blogsite.deploy.s3 import S3Target
 
     return S3Target(section)
@@ -72,6 +72,7 @@ def _list_plan(plan: DeployPlan, echo: Callable[[str], None]) -> None:
 def deploy_one(
     section: DeploySection,
     site: LocalSite,
+    root: Path,
     *,
     dry_run: bool,
     echo: Callable[[str], None],
@@ -79,16 +80,33 @@ def deploy_one(
     on_step: Callable[[str, str], None] | None = None,
 ) -> DeployReport:
     """Plan, then (unless dry_run) apply, on one target. Raises DeployFailure."""
+    target = make_target(section, root)
+    try:
+        return _plan_and_apply(target, site, dry_run=dry_run, echo=echo, stream=stream,
+                               on_step=on_step)
+    finally:
+        target.close()
+
+
+def _plan_and_apply(
+    target: DeployTarget,
+    site: LocalSite,
+    *,
+    dry_run: bool,
+    echo: Callable[[str], None],
+    stream: TextIO | None,
+    on_step: Callable[[str, str], None] | None,
+) -> DeployReport:
+    section = target.section
     started = time.monotonic()
-    target = make_target(section)
     plan = target.plan(site)
     if dry_run:
         _list_plan(plan, echo)
-        return DeployReport(section.name, section.url, True, list(plan.uploads),
+        return DeployReport(section.name, section.shown_url, True, list(plan.uploads),
                             list(plan.deletions), plan.unchanged, plan.upload_bytes,
                             time.monotonic() - started)
     if plan.empty:
-        return DeployReport(section.name, section.url, False, unchanged=plan.unchanged,
+        return DeployReport(section.name, section.shown_url, False, unchanged=plan.unchanged,
                             seconds=time.monotonic() - started)
     progress = Progress(section.name, stream, on_step)
     try:
@@ -115,10 +133,10 @@ def deploy(
     reports: list[DeployReport] = []
     problems: list[Problem] = []
     for section in sections:
-        echo(f"{'Planning' if dry_run else 'Deploying to'} {section.name} ({section.url})…")
+        echo(f"{'Planning' if dry_run else 'Deploying to'} {section.name} ({section.shown_url})…")
         try:
-            report = deploy_one(section, site, dry_run=dry_run, echo=echo, stream=stream,
-                                on_step=on_step)
+            report = deploy_one(section, site, config.root, dry_run=dry_run, echo=echo,
+                                stream=stream, on_step=on_step)
         except DeployFailure as exc:
             exc.message, exc.hint = _scrub(exc.message), _scrub(exc.hint)
             problems.append(exc.problem(section, display_path(config.path)))

@@ -80,7 +80,7 @@ class DeployFailure(Exception):
 
     def problem(self, section: DeploySection, config_file: str) -> Problem:
         where = f"{config_file}:{section.line}" if section.line else config_file
-        return Problem(where, f"{section.where} {section.url}: {self.message}", self.hint)
+        return Problem(where, f"{section.where} {section.shown_url}: {self.message}", self.hint)
 
 
 class DeployTarget(Protocol):
@@ -91,6 +91,8 @@ class DeployTarget(Protocol):
     def plan(self, site: LocalSite) -> DeployPlan: ...
 
     def apply(self, site: LocalSite, plan: DeployPlan, progress: Progress) -> DeployReport: ...
+
+    def close(self) -> None: ...
 
 
 def human_bytes(count: int) -> str:

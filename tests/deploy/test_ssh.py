@@ -136,7 +136,7 @@ def test_a_deploy_killed_half_way_leaves_the_old_site_and_the_next_finishes(blog
 )
 def test_usual_mistakes_are_clear_errors(blog, sshd, tmp_path, cli, monkeypatch,
                                          url, config, message, hint):
-    from tests.deploy.conftest import free_port
+    from tests.deploy.servers import free_port
 
     www = tmp_path / "www"
     www.mkdir()
