@@ -104,3 +104,12 @@ def test_a_failed_build_leaves_nothing_deployable(blog: Path, cli):
 def test_pages_go_last_deepest_first_and_the_home_page_last_of_all():
     order = html_last(["index.html", "a/b/index.html", "style.css", "rss.xml", "a/index.html"])
     assert order == ["rss.xml", "style.css", "a/b/index.html", "a/index.html", "index.html"]
+
+
+def test_every_deploy_key_is_documented_in_the_readme():
+    from blogsite.deploy.settings import CACHE_KINDS, KEYS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "### `[deploy.NAME]`" in readme
+    for key in (*KEYS, *CACHE_KINDS):
+        assert f"`{key}`" in readme, key
