@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 from blogsite.announce import Announcement, TooLong, announcement
 from blogsite.config import NETWORKS, Config
 from blogsite.config import _key_line as key_line
+from blogsite.deploy.command import deploy_for_publish
 from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
 from blogsite.ledger import LEDGER_FILE, Delivery, Entry, Ledger, load_ledger
 from blogsite.lock import publish_lock, touch_lock
@@ -310,6 +311,7 @@ def _run(
     if config.publish.deploy and not dry_run:
         _deploy(config, say, env)
         deployed = True
+    deployed = deploy_for_publish(config, output, say, dry_run=dry_run) or deployed
 
     if not dry_run:
         _note_visibility(ledger, site.all_posts, now)
@@ -346,6 +348,7 @@ def _run(
             build_site(config, strict=False, now=now)
             if config.publish.deploy:
                 _deploy(config, say, env)
+            deploy_for_publish(config, output, say, dry_run=False)
         except BlogsiteError as exc:
             report.errors.append("rebuild after announcing failed: " + str(exc))
     _summary(report, say)

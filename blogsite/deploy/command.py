@@ -146,3 +146,15 @@ def deploy(
     if problems:
         raise BlogsiteError(problems)
     return reports
+
+
+def deploy_for_publish(
+    config: Config, output: str | Path | None, say: Callable[[str], None], *, dry_run: bool
+) -> bool:
+    """`blogsite publish`'s deploy, right after its build and before any announcement: every
+    target, or nothing when none is configured. A failure raises, so nothing is announced
+    before the targets serve the new pages. True when something may have changed online."""
+    if not config.deploy:
+        return False
+    deploy(config, names=[], dry_run=dry_run, echo=say, output=output)
+    return not dry_run

@@ -187,7 +187,8 @@ class GitTarget:
                                 + made.stderr.decode("utf-8", "replace").strip()[-300:])
         commit = made.stdout.decode().strip()
         progress.step("pushing", f"{commit[:12]} to {self.url.branch}")
-        pushed = self._git("push", "--quiet", self.url.remote,
+        # --no-verify: the site repository's own pre-push hooks are about its sources.
+        pushed = self._git("push", "--quiet", "--no-verify", self.url.remote,
                            f"{commit}:refs/heads/{self.url.branch}")
         if pushed.returncode != 0:
             raise self._failure(pushed.stderr.decode("utf-8", "replace"), pushing=True)

@@ -113,3 +113,26 @@ def test_every_deploy_key_is_documented_in_the_readme():
     assert "### `[deploy.NAME]`" in readme
     for key in (*KEYS, *CACHE_KINDS):
         assert f"`{key}`" in readme, key
+
+
+@pytest.mark.parametrize("workflow", ["publish", "publish-s3"])
+def test_the_github_actions_recipes_restore_the_cache_then_build_deploy_publish(workflow):
+    import re
+
+    import yaml
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "deploying.md"
+    block = re.search(rf"```yaml\n(name: {workflow}\n.*?)```", docs.read_text(encoding="utf-8"),
+                      re.S)
+    assert block is not None
+    recipe = yaml.safe_load(block.group(1))
+    assert recipe["permissions"]["contents"] == "write"
+    steps = recipe["jobs"]["publish"]["steps"]
+    runs = [step.get("run", step.get("uses", "")) for step in steps]
+    cache = next(i for i, r in enumerate(runs) if r.startswith("actions/cache@"))
+    assert set(steps[cache]["with"]["path"].split()) == {".blogsite-cache", "public"}
+    assert cache < runs.index("blogsite build") < runs.index("blogsite deploy") \
+        < runs.index("blogsite publish")
+    for step in steps:
+        for value in (step.get("env") or {}).values():
+            assert value.startswith("${{ secrets."), value
