@@ -159,7 +159,6 @@ def bench_s3(site: Path, posts: list[corpus.Post], work: Path, runs: int,
     log = stack.enter_context((folder / "weed.log").open("wb"))
     proc, weed = servers.start_weed(binary, folder, log)
     stack.callback(servers.stop, proc)
-    weed.client().create_bucket(Bucket="blog")
     weed.client().create_bucket(Bucket="naive")
     env = {"AWS_ACCESS_KEY_ID": servers.S3_KEY, "AWS_SECRET_ACCESS_KEY": servers.S3_SECRET,
            "AWS_EC2_METADATA_DISABLED": "true"}

@@ -109,7 +109,9 @@ def weed_command(weed: str, folder: Path) -> tuple[list[str], int]:
     ports = {name: free_port() for name in ("master", "volume", "filer", "s3")}
     command = [weed, "server", f"-dir={folder}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                "-filer", "-s3", f"-s3.config={folder / 's3.json'}",
-               "-master.volumeSizeLimitMB=32", "-volume.max=0"]
+               "-master.volumeSizeLimitMB=32", "-volume.max=0",
+               # Off: the Iceberg and Lance gateways listen on fixed ports by default.
+               "-s3.port.iceberg=0", "-s3.port.lance=0"]
     for name, port in ports.items():
         command += [f"-{name}.port={port}", f"-{name}.port.grpc={free_port()}"]
     return command, ports["s3"]
@@ -137,18 +139,20 @@ def start_weed(binary: str, folder: Path, log: object) -> tuple[subprocess.Popen
     try:
         wait_port(port, proc, seconds=60)
         server = Weed(f"http://127.0.0.1:{port}")
-        _until_writable(server)
+        _until_writable(server, proc)
     except BaseException:
         stop(proc)
         raise
     return proc, server
 
 
-def _until_writable(server: Weed) -> None:
+def _until_writable(server: Weed, proc: subprocess.Popen[bytes]) -> None:
     """The S3 port opens before the volume server has joined: wait for a first write."""
     client = server.client()
     deadline = time.monotonic() + 60
     while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"weed exited with status {proc.returncode} (see weed.log)")
         try:
             # One bucket for every test (each bucket is a SeaweedFS collection with volumes
             # of its own); each test deploys under a prefix of its own.
