@@ -104,7 +104,7 @@ class BuildResult:
 
 def syndication_lookup(config: Config):
     """Links to a post's syndicated copies, read from the syndication record."""
-    from blogsite.ledger import load_ledger
+    from blogsite.publish.ledger import load_ledger
 
     ledger = load_ledger(config.root)
     return ledger.links_for if ledger.entries else _no_links

@@ -219,7 +219,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from blogsite.publish import publish
+    from blogsite.publish.flow import publish
 
     result = publish(
         _config(),

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogsite.deploy.settings import DeploySection, parse_deploy
 from blogsite.errors import BlogsiteError, Problems, did_you_mean
+from blogsite.publish.networks import NETWORK_ORDER as NETWORKS
+from blogsite.publish.networks import SECTIONS as SOCIAL_SECTIONS
+from blogsite.publish.networks import network_class
 
 CONFIG_FILE = "site.toml"
-NETWORKS = ("x", "mastodon", "bluesky")
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "lang")
 
 
@@ -47,26 +49,6 @@ class PublishSection:
     max_wait: int = 60
 
 
-@dataclass(frozen=True)
-class XSection:
-    api_base: str = "https://api.x.com"
-    template: str = ""
-
-
-@dataclass(frozen=True)
-class MastodonSection:
-    instance: str = "https://mastodon.social"
-    visibility: str = "public"
-    template: str = ""
-
-
-@dataclass(frozen=True)
-class BlueskySection:
-    handle: str = ""
-    service: str = "https://bsky.social"
-    template: str = ""
-
-
 MODERATION_MODES = ("none", "new-authors")
 
 
@@ -78,13 +60,6 @@ class CommentsSection:
     block: tuple[str, ...] = ()  # handles or domains whose replies are never stored
     backfeed: bool = True  # only meaningful once a [social.*] network is configured
     backfeed_days: int = 30
-
-
-SOCIAL_SECTIONS: dict[str, type] = {
-    "x": XSection,
-    "mastodon": MastodonSection,
-    "bluesky": BlueskySection,
-}
 
 
 @dataclass(frozen=True)
@@ -254,35 +229,17 @@ def _check_values(config: Config, text: str, problems: Problems, file: Path) -> 
             _key_line(text, "publish", "window_days"),
         )
     _check_comments(config.comments, text, problems, file)
-    mastodon = config.social.get("mastodon")
-    if mastodon and mastodon.visibility not in ("public", "unlisted", "private", "direct"):
-        problems.add(
-            file,
-            f"[social.mastodon] visibility {mastodon.visibility!r} is not valid",
-            "use one of: public, unlisted, private, direct",
-            _key_line(text, "social.mastodon", "visibility"),
-        )
-    bluesky = config.social.get("bluesky")
-    if bluesky is not None and not bluesky.handle:
-        problems.add(
-            file,
-            "[social.bluesky] needs a handle",
-            'for example: handle = "example.bsky.social"',
-            _key_line(text, "social.bluesky", ""),
-        )
     for name, section in config.social.items():
-        for key in ("api_base", "instance", "service"):
-            value = getattr(section, key, None)
-            if value is not None and not re.match(r"^https?://[^/\s]+", value):
-                problems.add(
-                    file,
-                    f"[social.{name}] {key} must be an http(s) URL, not {value!r}",
-                    f'for example: {key} = "{getattr(type(section)(), key)}"',
-                    _key_line(text, f"social.{name}", key),
-                )
+        for wrong in network_class(name).section_problems(section):
+            problems.add(
+                file,
+                f"[social.{name}] {wrong.message}",
+                wrong.hint,
+                _key_line(text, f"social.{name}", wrong.key),
+            )
         template = section.template
         if template:
-            from blogsite.announce import TEMPLATE_FIELDS
+            from blogsite.publish.announce import TEMPLATE_FIELDS
 
             for fname in re.findall(r"\{([^{}]*)\}", template):
                 if fname not in TEMPLATE_FIELDS:

@@ -11,25 +11,22 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blogsite.announce import (
-    BLUESKY_LIMIT,
+from blogsite.config import Config, SiteSection
+from blogsite.publish.announce import (
     DEFAULT_TEMPLATE,
     ELLIPSIS,
     TEMPLATE_FIELDS,
-    X_LIMIT,
     TooLong,
     announcement,
-    bluesky_facets,
-    bluesky_length,
     card_description,
     compose,
     hashtag,
     hashtags,
     local_image,
-    mastodon_length,
-    x_length,
 )
-from blogsite.config import Config, MastodonSection, SiteSection, XSection
+from blogsite.publish.networks.bluesky import BLUESKY_LIMIT, bluesky_facets, bluesky_length
+from blogsite.publish.networks.mastodon import MastodonSection, mastodon_length
+from blogsite.publish.networks.x import X_LIMIT, XSection, x_length
 
 URL = "https://blog.example.org/2010/03/influence-reputation-et-nombre-de-followers-le-succes/"
 LONG_TEASER = (

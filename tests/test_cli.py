@@ -137,7 +137,7 @@ def test_the_github_actions_recipe_is_a_workflow_that_keeps_the_build_cache():
     from secrets, and the build cache restored before blogsite runs."""
     import yaml
 
-    from blogsite.networks.base import SECRET_VARS
+    from blogsite.publish.networks import SECRET_VARS
 
     text = (ROOT / "docs" / "publishing.md").read_text()
     block = re.search(r"```yaml\n(name: publish\n.*?)```", text, re.S)

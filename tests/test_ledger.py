@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blogsite import ledger as ledger_mod
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import LEDGER_FILE, Ledger, load_ledger
+from blogsite.publish import ledger as ledger_mod
+from blogsite.publish.ledger import LEDGER_FILE, Ledger, load_ledger
 
 
 def post(root: Path, url: str = "/2024/05/hello/", source: str = "posts/hello.md", **kw):

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from blogsite import lock as lock_mod
 from blogsite.errors import BlogsiteError
-from blogsite.lock import LOCK_FILE, publish_lock
+from blogsite.publish import lock as lock_mod
+from blogsite.publish.lock import LOCK_FILE, publish_lock
 
 
 def test_lock_blocks_a_second_publish_and_is_released(tmp_path: Path) -> None:
@@ -30,7 +30,7 @@ def test_lock_blocks_a_second_publish_and_is_released(tmp_path: Path) -> None:
 
 def test_lock_held_by_another_live_process_blocks(tmp_path: Path) -> None:
     code = (
-        "import sys, time; from blogsite.lock import publish_lock\n"
+        "import sys, time; from blogsite.publish.lock import publish_lock\n"
         "with publish_lock(sys.argv[1]):\n"
         "    print('locked', flush=True); time.sleep(30)\n"
     )

@@ -24,15 +24,18 @@ from typing import Any
 
 import pytest
 
-from blogsite.announce import announcement, bluesky_length, mastodon_length, x_length
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import LEDGER_FILE, load_ledger
-from blogsite.lock import LOCK_FILE, publish_lock
-from blogsite.networks import make_network
-from blogsite.networks.base import RateLimited as RateLimitedError
-from blogsite.networks.base import Refused, Unavailable
 from blogsite.publish import PublishReport, publish
+from blogsite.publish.announce import announcement
+from blogsite.publish.ledger import LEDGER_FILE, load_ledger
+from blogsite.publish.lock import LOCK_FILE, publish_lock
+from blogsite.publish.networks import make_network
+from blogsite.publish.networks.base import RateLimited as RateLimitedError
+from blogsite.publish.networks.base import Refused, Unavailable
+from blogsite.publish.networks.bluesky import bluesky_length
+from blogsite.publish.networks.mastodon import mastodon_length
+from blogsite.publish.networks.x import x_length
 from blogsite.site import load_site
 from tests.fakes import (
     ConnectionReset,

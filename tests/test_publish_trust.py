@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import LEDGER_FILE, load_ledger
-from blogsite.publish import deciding_key
+from blogsite.publish.ledger import LEDGER_FILE, load_ledger
+from blogsite.publish.refuse import deciding_key
 from tests.fakes import ServerError
 from tests.test_publish import (  # noqa: F401 - fixtures
     DRAFT,

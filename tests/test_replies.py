@@ -13,7 +13,7 @@ import yaml
 
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
-from blogsite.ledger import load_ledger
+from blogsite.publish.ledger import load_ledger
 from blogsite.replies import RepliesReport, approve, fetch_replies
 from blogsite.replies.store import front_matter
 from tests.fakes import RateLimited, ServerError
@@ -343,7 +343,7 @@ def test_a_run_killed_mid_write_leaves_whole_files_and_the_rerun_finishes(
     people = [m.add_account(f"p{i}", f"P{i}") for i in range(6)]
     for person in people:
         m.add_reply(root, person, "<p>" + "Long texte. " * 200 + "</p>")
-    from blogsite.ledger import atomic_write as real_write
+    from blogsite.publish.ledger import atomic_write as real_write
 
     calls = {"n": 0}
 

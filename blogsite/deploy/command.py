@@ -53,7 +53,7 @@ def chosen_sections(config: Config, names: list[str]) -> list[DeploySection]:
 
 
 def _scrub(text: str) -> str:
-    from blogsite.networks.base import scrub
+    from blogsite.publish.networks.base import scrub
 
     for name in CHAIN_SECRETS:
         value = os.environ.get(name, "")

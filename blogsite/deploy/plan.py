@@ -158,7 +158,7 @@ def html_last(paths: list[str] | tuple[str, ...]) -> list[str]:
 def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of ssh, rsync and git: the user's own (agent, config), without the
     social networks' secrets, which they have no use for."""
-    from blogsite.networks.base import SECRET_VARS
+    from blogsite.publish.networks import SECRET_VARS
 
     env = {k: v for k, v in os.environ.items() if k not in SECRET_VARS}
     env.update(extra or {})

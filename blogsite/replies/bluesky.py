@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from blogsite.networks.bluesky import BlueskyNetwork
+from blogsite.publish.networks.bluesky import BlueskyNetwork
 from blogsite.replies.bodies import bluesky_body, capped
 from blogsite.replies.model import PREFIXES, Announced, Person, Reactions, Reply
 from blogsite.replies.patience import Patience

@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 
 from blogsite.config import NETWORKS, Config
 from blogsite.errors import BlogsiteError, Problem, did_you_mean, display_path
-from blogsite.ledger import Entry, Ledger, load_ledger
-from blogsite.networks import LABELS, NETWORK_ORDER, make_network
-from blogsite.networks.base import Network, NetworkError, RateLimited, Refused, scrub
+from blogsite.publish.ledger import Entry, Ledger, load_ledger
+from blogsite.publish.networks import LABELS, NETWORK_ORDER, make_network
+from blogsite.publish.networks.base import Network, NetworkError, RateLimited, Refused, scrub
 from blogsite.replies.bodies import text_of
 from blogsite.replies.model import Announced, Fetched, Fetcher, NotAllowed, Reactions
 from blogsite.replies.moderation import Blocklist, Trusted
@@ -86,7 +86,7 @@ def fetch_replies(config: Config, *, networks: list[str], slugs: list[str], dry_
                   echo: Say, env: Mapping[str, str] | None = None,
                   now: datetime | None = None) -> RepliesReport:
     """`blogsite replies`. Raises BlogsiteError for mistakes in the command or the setup."""
-    from blogsite.lock import publish_lock
+    from blogsite.publish.lock import publish_lock
 
     env = os.environ if env is None else env
     names, problems = _networks(config, networks)
@@ -232,18 +232,18 @@ def _fetcher(net: Network, patience: Patience, lang: str,
             report.errors.append(f"{net.label}: {exc}; replies are read on the next run")
             return None
     if net.name == "mastodon":
-        from blogsite.networks.mastodon import MastodonNetwork
+        from blogsite.publish.networks.mastodon import MastodonNetwork
         from blogsite.replies.mastodon import MastodonFetcher
 
         assert isinstance(net, MastodonNetwork)
         return MastodonFetcher(net, patience, lang)
     if net.name == "bluesky":
-        from blogsite.networks.bluesky import BlueskyNetwork
+        from blogsite.publish.networks.bluesky import BlueskyNetwork
         from blogsite.replies.bluesky import BlueskyFetcher
 
         assert isinstance(net, BlueskyNetwork)
         return BlueskyFetcher(net, patience, lang)
-    from blogsite.networks.x import XNetwork
+    from blogsite.publish.networks.x import XNetwork
     from blogsite.replies.x import XFetcher
 
     assert isinstance(net, XNetwork)
@@ -357,7 +357,7 @@ def approve(config: Config, ids: list[str], echo: Say) -> list[Path]:
     """Set `approved: true` in the comment file of each id (`blogsite replies --approve ID`)."""
     import re
 
-    from blogsite.ledger import atomic_write
+    from blogsite.publish.ledger import atomic_write
     from blogsite.replies.store import front_matter
 
     files = {p.stem: p for p in sorted((config.root / COMMENTS_DIR).rglob("*.md"))}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from blogsite.networks.mastodon import MastodonNetwork
+from blogsite.publish.networks.mastodon import MastodonNetwork
 from blogsite.replies.bodies import capped
 from blogsite.replies.model import PREFIXES, Announced, Person, Reactions, Reply
 from blogsite.replies.patience import Patience

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from blogsite.networks.base import NetworkError
+from blogsite.publish.networks.base import NetworkError
 
 # Ids of the comment files made from each network: `<prefix><network id>`.
 PREFIXES = {"mastodon": "mastodon-", "bluesky": "bluesky-", "x": "x-"}

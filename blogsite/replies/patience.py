@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from blogsite.networks.base import RateLimited
+from blogsite.publish.networks.base import RateLimited
 
 MAX_TRIES = 4
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
-from blogsite.ledger import atomic_write
+from blogsite.publish.ledger import atomic_write
 from blogsite.replies.model import PREFIXES, Person, Reactions, Reply
 from blogsite.replies.moderation import Trusted, author_key
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import tweepy
 
-from blogsite.networks.x import XNetwork
+from blogsite.publish.networks.x import XNetwork
 from blogsite.replies.bodies import capped, x_body
 from blogsite.replies.model import PREFIXES, Announced, NotAllowed, Person, Reactions, Reply
 from blogsite.replies.patience import Patience

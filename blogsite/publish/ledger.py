@@ -53,11 +53,10 @@ from pathlib import Path
 from typing import Any
 
 from blogsite.errors import BlogsiteError, Problem, display_path
+from blogsite.publish.networks import LABELS as NETWORK_LABELS
 
 LEDGER_FILE = "syndication.toml"
 FORMAT_VERSION = 1
-# Order matters: links are shown in this order on post pages.
-NETWORK_LABELS = {"x": "X", "mastodon": "Mastodon", "bluesky": "Bluesky"}
 STATES = ("sending", "sent", "skipped", "pending", "failed")
 
 HEADER = """\
@@ -291,8 +290,8 @@ class Ledger:
         return entry.networks.get(network) if entry else None
 
     def links_for(self, post: Any) -> list[tuple[str, str]]:
-        """(label, remote_url) for each network the post was sent to, in the order X, Mastodon,
-        Bluesky: what post pages show as "Also on"."""
+        """(label, remote_url) for each network the post was sent to, in the registry's order
+        (X, Mastodon, Bluesky): what post pages show as "Also on"."""
         entry = self.find(post)
         if entry is None:
             return []
@@ -331,45 +330,21 @@ class Ledger:
         out = [HEADER, f"version = {FORMAT_VERSION}\n"]
         for entry in self.entries:
             out.append("\n[[post]]\n")
-            out.append(f"url = {_toml_str(entry.url)}\n")
-            if entry.source:
-                out.append(f"source = {_toml_str(entry.source)}\n")
-            if entry.title:
-                out.append(f"title = {_toml_str(entry.title)}\n")
-            if entry.date:
-                out.append(f"date = {_toml_time(entry.date)}\n")
-            if entry.first_seen:
-                out.append(f"first_seen = {_toml_time(entry.first_seen)}\n")
-            if entry.previous_urls:
-                urls = ", ".join(_toml_str(u) for u in entry.previous_urls)
-                out.append(f"previous_urls = [{urls}]\n")
-            if entry.unpublished:
-                out.append("unpublished = true\n")
-            if entry.public_since:
-                out.append(f"public_since = {_toml_time(entry.public_since)}\n")
+            out += _lines(("url", entry.url), ("source", entry.source), ("title", entry.title),
+                          ("date", entry.date), ("first_seen", entry.first_seen),
+                          ("previous_urls", entry.previous_urls),
+                          ("unpublished", entry.unpublished),
+                          ("public_since", entry.public_since))
             # Known networks first, in display order, so diffs stay stable.
             names = [n for n in NETWORK_LABELS if n in entry.networks]
             names += sorted(n for n in entry.networks if n not in NETWORK_LABELS)
             for name in names:
                 d = entry.networks[name]
                 out.append(f"\n[post.{_toml_key(name)}]\n")
-                out.append(f"state = {_toml_str(d.state)}\n")
-                if d.reason:
-                    out.append(f"reason = {_toml_str(d.reason)}\n")
-                if d.remote_id:
-                    out.append(f"remote_id = {_toml_str(d.remote_id)}\n")
-                if d.remote_url:
-                    out.append(f"remote_url = {_toml_str(d.remote_url)}\n")
-                if d.at:
-                    out.append(f"at = {_toml_time(d.at)}\n")
-                if d.attempts:
-                    out.append(f"attempts = {d.attempts}\n")
-                if d.uncertain:
-                    out.append("uncertain = true\n")
-                if d.key:
-                    out.append(f"key = {_toml_str(d.key)}\n")
-                if d.text:
-                    out.append(f"text = {_toml_str(d.text)}\n")
+                out += _lines(("state", d.state), ("reason", d.reason),
+                              ("remote_id", d.remote_id), ("remote_url", d.remote_url),
+                              ("at", d.at), ("attempts", d.attempts),
+                              ("uncertain", d.uncertain), ("key", d.key), ("text", d.text))
         return "".join(out)
 
     def save(self) -> None:
@@ -405,6 +380,23 @@ def atomic_write(path: Path, text: str) -> None:
 _ESCAPES = {
     '"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"
 }
+
+
+def _lines(*pairs: tuple[str, str | int | bool | datetime | list[str] | None]) -> list[str]:
+    """`key = value` lines, leaving out empty values (and `url`, which is never empty)."""
+    return [f"{key} = {_toml_value(value)}\n" for key, value in pairs if value]
+
+
+def _toml_value(value: str | int | bool | datetime | list[str]) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return _toml_time(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_str(v) for v in value) + "]"
+    return _toml_str(value)
 
 
 def _toml_str(value: str) -> str:
@@ -454,9 +446,8 @@ def load_ledger(root: Path | str) -> Ledger:
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
-        line = int(m.group(1)) if m else None
         message = re.sub(r" [(]at line.*[)]", "", msg)
-        raise _corrupt(path, f"invalid TOML: {message}", line) from None
+        raise _corrupt(path, f"invalid TOML: {message}", int(m.group(1)) if m else None) from None
     return Ledger(root, _entries(path, text, data))
 
 
@@ -514,40 +505,10 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
     for key in ("date", "first_seen", "public_since"):
         need(item.get(key) is None or isinstance(item[key], datetime), f"{key} must be a date")
     need(isinstance(item.get("unpublished", False), bool), "unpublished must be true or false")
-    networks: dict[str, Delivery] = {}
-    for name, value in item.items():
-        if not isinstance(value, dict):
-            continue
-        state = value.get("state")
-        need(
-            state in STATES,
-            f"[post.{name}] of {url}: state must be one of {', '.join(STATES)}, not {state!r}",
-        )
-        for key in ("reason", "remote_id", "remote_url", "text", "key"):
-            need(isinstance(value.get(key, ""), str), f"[post.{name}] of {url}: {key} must be text")
-        attempts = value.get("attempts", 0)
-        need(
-            isinstance(attempts, int) and not isinstance(attempts, bool),
-            f"[post.{name}] of {url}: attempts must be a whole number",
-        )
-        uncertain = value.get("uncertain", False)
-        need(
-            isinstance(uncertain, bool),
-            f"[post.{name}] of {url}: uncertain must be true or false",
-        )
-        at = value.get("at")
-        need(at is None or isinstance(at, datetime), f"[post.{name}] of {url}: at must be a date")
-        networks[name] = Delivery(
-            state=state,
-            reason=value.get("reason", ""),
-            remote_id=value.get("remote_id", ""),
-            remote_url=value.get("remote_url", ""),
-            at=at,
-            attempts=attempts,
-            uncertain=uncertain,
-            text=value.get("text", ""),
-            key=value.get("key", ""),
-        )
+    networks = {
+        name: _delivery(path, f"[post.{name}] of {url}", value, line)
+        for name, value in item.items() if isinstance(value, dict)
+    }
     return Entry(
         url=url,
         source=item.get("source", ""),
@@ -559,4 +520,33 @@ def _entry(path: Path, item: Any, line: int | None) -> Entry:
         line=line,
         unpublished=item.get("unpublished", False),
         public_since=item.get("public_since"),
+    )
+
+
+def _delivery(path: Path, where: str, value: dict[str, Any], line: int | None) -> Delivery:
+    def need(cond: bool, message: str) -> None:
+        if not cond:
+            raise _corrupt(path, f"{where}: {message}", line)
+
+    state = value.get("state")
+    need(state in STATES, f"state must be one of {', '.join(STATES)}, not {state!r}")
+    for key in ("reason", "remote_id", "remote_url", "text", "key"):
+        need(isinstance(value.get(key, ""), str), f"{key} must be text")
+    attempts = value.get("attempts", 0)
+    need(isinstance(attempts, int) and not isinstance(attempts, bool),
+         "attempts must be a whole number")
+    uncertain = value.get("uncertain", False)
+    need(isinstance(uncertain, bool), "uncertain must be true or false")
+    at = value.get("at")
+    need(at is None or isinstance(at, datetime), "at must be a date")
+    return Delivery(
+        state=str(state),
+        reason=value.get("reason", ""),
+        remote_id=value.get("remote_id", ""),
+        remote_url=value.get("remote_url", ""),
+        at=at,
+        attempts=attempts,
+        uncertain=uncertain,
+        text=value.get("text", ""),
+        key=value.get("key", ""),
     )

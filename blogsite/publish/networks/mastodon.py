@@ -3,45 +3,71 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mastodon import (
-    Mastodon,
-    MastodonAPIError,
-    MastodonError,
-    MastodonNetworkError,
-    MastodonRatelimitError,
-    MastodonServerError,
-    MastodonUnauthorizedError,
-)
-
-from blogsite.announce import MASTODON_DEFAULT_LIMIT, MASTODON_URL_LENGTH, mastodon_length
-from blogsite.networks.base import (
+from blogsite.publish.networks.base import (
+    Network,
     RateLimited,
-    RecordingSession,
     Refused,
+    SectionProblem,
     SendResult,
     Unavailable,
     describe,
-    missing,
-    parse_reset,
 )
 
 if TYPE_CHECKING:
-    from blogsite.announce import Announcement
-    from blogsite.config import MastodonSection
+    from mastodon import Mastodon
+
+    from blogsite.publish.announce import Announcement
 
 ENV_VARS = ("BLOGSITE_MASTODON_TOKEN",)
-class MastodonNetwork:
+MASTODON_DEFAULT_LIMIT = 500
+MASTODON_URL_LENGTH = 23
+VISIBILITIES = ("public", "unlisted", "private", "direct")
+
+
+@dataclass(frozen=True)
+class MastodonSection:
+    instance: str = "https://mastodon.social"
+    visibility: str = "public"
+    template: str = ""
+
+
+# What Mastodon's validator treats as a link; trailing punctuation is not part of it.
+_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+_TRAILING = re.compile(r"[.,;:!?)\]'\"]+$")
+_REMOTE_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
+
+
+def mastodon_length(text: str, url_length: int = MASTODON_URL_LENGTH) -> int:
+    """Mastodon's count (StatusLengthValidator): each URL costs `url_length`, a remote
+    mention its local part, everything else one per grapheme."""
+
+    def one(match: re.Match[str]) -> str:
+        tail = _TRAILING.search(match.group(0))
+        return "x" * url_length + (tail.group(0) if tail else "")
+
+    import grapheme
+
+    local = _REMOTE_MENTION.sub(lambda m: "@" + m.group(1), _URL.sub(one, text))
+    return int(grapheme.length(local))
+
+
+class MastodonNetwork(Network):
     name = "mastodon"
     label = "Mastodon"
+    order = 20
+    section_class = MastodonSection
     env_vars = ENV_VARS
     ruler = "characters, each link as 23 or as the instance says"
 
     def __init__(self, section: MastodonSection, env: Mapping[str, str]) -> None:
-        self.section = section
-        self.env = env
+        from blogsite.publish.networks._http import RecordingSession
+
+        super().__init__(section, env)
         self.base = section.instance.rstrip("/")
         self._api: Mastodon | None = None
         self._session = RecordingSession()
@@ -51,11 +77,22 @@ class MastodonNetwork:
         self.account_id = ""
         self.account = ""
 
-    def missing_credentials(self) -> list[str]:
-        return missing(self.env_vars, self.env)
+    @classmethod
+    def section_problems(cls, section: Any) -> list[SectionProblem]:
+        problems = super().section_problems(section)
+        if section.visibility not in VISIBILITIES:
+            problems.append(SectionProblem(
+                "visibility", f"visibility {section.visibility!r} is not valid",
+                "use one of: " + ", ".join(VISIBILITIES)))
+        return problems
+
+    def account_key(self) -> str:
+        return self.account_id or self.base
 
     @property
     def api(self) -> Mastodon:
+        from mastodon import Mastodon
+
         if self._api is None:
             self._api = Mastodon(
                 access_token=self.env["BLOGSITE_MASTODON_TOKEN"].strip(),
@@ -69,6 +106,17 @@ class MastodonNetwork:
         return self._api
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        from mastodon import (
+            MastodonAPIError,
+            MastodonError,
+            MastodonNetworkError,
+            MastodonRatelimitError,
+            MastodonServerError,
+            MastodonUnauthorizedError,
+        )
+
+        from blogsite.publish.networks._http import parse_reset
+
         try:
             return func(*args, **kwargs)
         except MastodonRatelimitError:

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import html
 import re
+import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import requests
-import tweepy
-from twitter_text.extract_urls import extract_urls_with_indices
-
-from blogsite.announce import X_LIMIT, x_length
-from blogsite.networks.base import (
+from blogsite.publish.networks.base import (
+    Network,
     RateLimited,
-    RecordingSession,
     Refused,
-    RerouteAdapter,
     SendResult,
     Unavailable,
     describe,
-    missing,
-    parse_reset,
 )
 
 if TYPE_CHECKING:
-    from blogsite.announce import Announcement
-    from blogsite.config import XSection
+    import tweepy
 
+    from blogsite.publish.announce import Announcement
+
+X_LIMIT = 280
 ENV_VARS = (
     "BLOGSITE_X_API_KEY",
     "BLOGSITE_X_API_SECRET",
@@ -39,8 +35,32 @@ TWEEPY_ORIGINS = ("https://api.twitter.com/", "https://api.x.com/")
 DUPLICATE = re.compile(r"duplicate", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class XSection:
+    api_base: str = "https://api.x.com"
+    template: str = ""
+
+
+def _twitter_text() -> tuple[Any, Any]:
+    """twitter-text's parse_tweet and extract_urls_with_indices, imported on first use."""
+    with warnings.catch_warnings():
+        # twitter-text-parser imports the deprecated pkg_resources; users must not see that.
+        warnings.filterwarnings(
+            "ignore", message="pkg_resources is deprecated", category=UserWarning
+        )
+        from twitter_text import parse_tweet
+        from twitter_text.extract_urls import extract_urls_with_indices
+    return parse_tweet, extract_urls_with_indices
+
+
+def x_length(text: str) -> int:
+    """X's weighted length, by twitter-text (the reference implementation X publishes)."""
+    return int(_twitter_text()[0](text).weightedLength)
+
+
 def _comparable(text: str) -> str:
     """Text with URLs blanked: X rewrites every link to t.co, so compare the rest."""
+    extract_urls_with_indices = _twitter_text()[1]
     text = html.unescape(text)
     out, last = [], 0
     for found in extract_urls_with_indices(text):
@@ -52,24 +72,26 @@ def _comparable(text: str) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-class XNetwork:
+class XNetwork(Network):
     name = "x"
     label = "X"
+    order = 10
+    section_class = XSection
     env_vars = ENV_VARS
     ruler = "twitter-text weighted length: URLs 23, CJK and emoji 2"
 
     def __init__(self, section: XSection, env: Mapping[str, str]) -> None:
-        self.section = section
-        self.env = env
+        super().__init__(section, env)
         self._client: tweepy.Client | None = None
         self.user_id = ""
         self.username = ""
 
-    def missing_credentials(self) -> list[str]:
-        return missing(self.env_vars, self.env)
-
     @property
     def client(self) -> tweepy.Client:
+        import tweepy
+
+        from blogsite.publish.networks._http import RecordingSession, RerouteAdapter
+
         if self._client is None:
             client = tweepy.Client(
                 consumer_key=self.env["BLOGSITE_X_API_KEY"].strip(),
@@ -87,6 +109,11 @@ class XNetwork:
 
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         """Run a tweepy call, turning its exceptions into ours (scrubbed)."""
+        import requests
+        import tweepy
+
+        from blogsite.publish.networks._http import parse_reset
+
         try:
             return func(*args, **kwargs)
         except tweepy.TooManyRequests as exc:
@@ -146,6 +173,8 @@ class XNetwork:
         return f"https://x.com/i/web/status/{tweet_id}"
 
     def send(self, announcement: Announcement, key: str) -> SendResult:
+        import tweepy
+
         try:
             response = self.client.create_tweet(text=announcement.text, user_auth=True)
         except tweepy.Forbidden as exc:

@@ -1,8 +1,7 @@
 """The text of an announcement, per network, from a template over the post's fields.
 
-Every network counts length its own way, so composing takes a `measure` function and a limit:
-X counts twitter-text's weighted length (URLs 23, CJK and emoji 2), Mastodon counts graphemes
-with each URL as 23, Bluesky counts graphemes. When the full text does not fit, hashtags go
+Every network counts length its own way, so composing takes the network's `measure` function
+and limit (declared by each network in `networks/`). When the full text does not fit, hashtags go
 first, then the teaser is cut at a word boundary with "…", then the title; the URL is never
 cut. Nothing here depends on the clock or on chance: the same post always gives the same
 text, which is what lets a retry be recognised as one.
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,29 +18,18 @@ from typing import Any
 
 import grapheme
 
-with warnings.catch_warnings():
-    # twitter-text-parser imports the deprecated pkg_resources; users must not see that.
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    from twitter_text import parse_tweet
-
 from blogsite.errors import BlogsiteError, Problem
 
 TEMPLATE_FIELDS = ("title", "teaser", "url", "tags", "hashtags")
 
 # Title, teaser and link, each on its own paragraph; hashtags last, so that they are the
-# first thing to go when space runs out.
+# first thing to go when space runs out. The same on every network unless its table has a
+# `template`.
 DEFAULT_TEMPLATE = "{title}\n\n{teaser}\n\n{url}\n\n{hashtags}"
-# The same on every network; Bluesky also gets a link card (title, teaser, image).
-DEFAULT_TEMPLATES = {name: DEFAULT_TEMPLATE for name in ("x", "mastodon", "bluesky")}
 
 ELLIPSIS = "…"
-X_LIMIT = 280
-MASTODON_DEFAULT_LIMIT = 500
-MASTODON_URL_LENGTH = 23
-BLUESKY_LIMIT = 300
-# app.bsky.embed.external: the thumb blob's maxSize.
-BLUESKY_THUMB_MAX_BYTES = 1_000_000
-BLUESKY_DESCRIPTION_GRAPHEMES = 300
+# Link cards (Bluesky's app.bsky.embed.external) take a description of this many graphemes.
+CARD_DESCRIPTION_GRAPHEMES = 300
 
 Measure = Callable[[str], int]
 
@@ -51,44 +38,8 @@ class TooLong(BlogsiteError):
     """Even the shortest form of the announcement does not fit the network's limit."""
 
 
-# -- lengths as each network counts them ------------------------------------------------------
-
-
-def x_length(text: str) -> int:
-    """X's weighted length, by twitter-text (the reference implementation X publishes)."""
-    return parse_tweet(text).weightedLength
-
-
-# What Mastodon's validator treats as a link; trailing punctuation is not part of it.
-_URL = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
-_TRAILING = re.compile(r"[.,;:!?)\]'\"]+$")
-
-
-def mastodon_length(text: str, url_length: int = MASTODON_URL_LENGTH) -> int:
-    """Mastodon's count (StatusLengthValidator): each URL costs `url_length`, a remote
-    mention its local part, everything else one per grapheme."""
-
-    def one(match: re.Match[str]) -> str:
-        tail = _TRAILING.search(match.group(0))
-        return "x" * url_length + (tail.group(0) if tail else "")
-
-    return _graphemes(_local_mentions(_URL.sub(one, text)))
-
-
-def bluesky_length(text: str) -> int:
-    """Bluesky's limit is on graphemes, not characters or bytes."""
-    return _graphemes(text)
-
-
 def _graphemes(text: str) -> int:
-    return grapheme.length(text)
-
-
-_REMOTE_MENTION = re.compile(r"(?<![\w/])@(\w+)@[\w.-]+\w")
-
-
-def _local_mentions(text: str) -> str:
-    return _REMOTE_MENTION.sub(lambda m: "@" + m.group(1), text)
+    return int(grapheme.length(text))
 
 
 # -- fields ------------------------------------------------------------------------------------
@@ -252,50 +203,18 @@ def compose(
     text = build("", "", 0)
     if fits(text):
         return done(text, "", "", 0)
-    raise TooLong(
+    raise _too_long(limit, measure(text))
+
+
+def _too_long(limit: int, link_alone: int) -> TooLong:
+    return TooLong(
         Problem(
             "site.toml",
             f"the announcement does not fit in {limit} characters even without title and "
-            f"teaser ({measure(text)} with the link alone)",
+            f"teaser ({link_alone} with the link alone)",
             "shorten the template in [social.*] or the site URL",
         )
     )
-
-
-# -- Bluesky rich text -------------------------------------------------------------------------
-
-
-def byte_span(text: str, start: int, end: int) -> tuple[int, int]:
-    """UTF-8 byte offsets of text[start:end]: what atproto facets index, not characters."""
-    begin = len(text[:start].encode("utf-8"))
-    return begin, begin + len(text[start:end].encode("utf-8"))
-
-
-def bluesky_facets(text: str, url: str, tags: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """Link facets for each occurrence of `url`, tag facets for our hashtags."""
-    facets: list[dict[str, Any]] = []
-    for m in re.finditer(re.escape(url), text):
-        start, end = byte_span(text, m.start(), m.end())
-        facets.append(
-            {
-                "$type": "app.bsky.richtext.facet",
-                "index": {"byteStart": start, "byteEnd": end},
-                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
-            }
-        )
-    for tag in tags:
-        pattern = rf"(?<![\w#]){re.escape(tag)}(?!\w)"
-        for m in re.finditer(pattern, text):
-            start, end = byte_span(text, m.start(), m.end())
-            facets.append(
-                {
-                    "$type": "app.bsky.richtext.facet",
-                    "index": {"byteStart": start, "byteEnd": end},
-                    "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag[1:]}],
-                }
-            )
-    facets.sort(key=lambda f: f["index"]["byteStart"])
-    return facets
 
 
 # -- the announcement of one post on one network ----------------------------------------------
@@ -322,9 +241,9 @@ def post_url(config: Any, post: Any) -> str:
 
 def card_description(teaser: str) -> str:
     teaser = clean(teaser)
-    if _graphemes(teaser) <= BLUESKY_DESCRIPTION_GRAPHEMES:
+    if _graphemes(teaser) <= CARD_DESCRIPTION_GRAPHEMES:
         return teaser
-    found = _fit(teaser, lambda s: s, lambda s: _graphemes(s) <= BLUESKY_DESCRIPTION_GRAPHEMES)
+    found = _fit(teaser, lambda s: s, lambda s: _graphemes(s) <= CARD_DESCRIPTION_GRAPHEMES)
     return found[0] if found else ""
 
 
@@ -364,9 +283,7 @@ def announcement(
 ) -> Announcement:
     """Compose the announcement of `post` for `network` with that network's ruler."""
     section = config.social.get(network)
-    template = (getattr(section, "template", "") or "") or DEFAULT_TEMPLATES.get(
-        network, DEFAULT_TEMPLATE
-    )
+    template = (getattr(section, "template", "") or "") or DEFAULT_TEMPLATE
     url = post_url(config, post)
     composed = compose(
         template,

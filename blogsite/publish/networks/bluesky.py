@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import mimetypes
+import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite.announce import (
-    BLUESKY_LIMIT,
-    BLUESKY_THUMB_MAX_BYTES,
-    bluesky_facets,
-    bluesky_length,
-)
 from blogsite.errors import display_path
-from blogsite.networks.base import (
+from blogsite.publish.networks.base import (
+    Network,
     RateLimited,
     Refused,
+    SectionProblem,
     SendResult,
     Unavailable,
     describe,
-    missing,
-    parse_reset,
     register_secret,
-    timeout,
 )
 
 # The atproto SDK takes seconds to import: it is imported only when Bluesky is talked to, so
@@ -33,14 +28,63 @@ from blogsite.networks.base import (
 if TYPE_CHECKING:
     from atproto import Client
 
-    from blogsite.announce import Announcement
-    from blogsite.config import BlueskySection
+    from blogsite.publish.announce import Announcement
 
 ENV_VARS = ("BLOGSITE_BLUESKY_APP_PASSWORD",)
+BLUESKY_LIMIT = 300
+# app.bsky.embed.external: the thumb blob's maxSize.
+BLUESKY_THUMB_MAX_BYTES = 1_000_000
 POST_COLLECTION = "app.bsky.feed.post"
 THUMB_TYPES = ("image/jpeg", "image/png", "image/webp", "image/gif")
 # Records looked at for an earlier copy before an uncertain retry (two pages).
 LOOKUP_RECORDS = 100
+
+
+@dataclass(frozen=True)
+class BlueskySection:
+    handle: str = ""
+    service: str = "https://bsky.social"
+    template: str = ""
+
+
+def bluesky_length(text: str) -> int:
+    """Bluesky's limit is on graphemes, not characters or bytes."""
+    import grapheme
+
+    return int(grapheme.length(text))
+
+
+def byte_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """UTF-8 byte offsets of text[start:end]: what atproto facets index, not characters."""
+    begin = len(text[:start].encode("utf-8"))
+    return begin, begin + len(text[start:end].encode("utf-8"))
+
+
+def bluesky_facets(text: str, url: str, tags: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Link facets for each occurrence of `url`, tag facets for our hashtags."""
+    facets: list[dict[str, Any]] = []
+    for m in re.finditer(re.escape(url), text):
+        start, end = byte_span(text, m.start(), m.end())
+        facets.append(
+            {
+                "$type": "app.bsky.richtext.facet",
+                "index": {"byteStart": start, "byteEnd": end},
+                "features": [{"$type": "app.bsky.richtext.facet#link", "uri": url}],
+            }
+        )
+    for tag in tags:
+        pattern = rf"(?<![\w#]){re.escape(tag)}(?!\w)"
+        for m in re.finditer(pattern, text):
+            start, end = byte_span(text, m.start(), m.end())
+            facets.append(
+                {
+                    "$type": "app.bsky.richtext.facet",
+                    "index": {"byteStart": start, "byteEnd": end},
+                    "features": [{"$type": "app.bsky.richtext.facet#tag", "tag": tag[1:]}],
+                }
+            )
+    facets.sort(key=lambda f: f["index"]["byteStart"])
+    return facets
 
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
@@ -57,27 +101,35 @@ def new_tid(now: float | None = None) -> str:
     return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
-class BlueskyNetwork:
+class BlueskyNetwork(Network):
     name = "bluesky"
     label = "Bluesky"
+    order = 30
+    section_class = BlueskySection
     env_vars = ENV_VARS
     ruler = "graphemes"
 
     def __init__(self, section: BlueskySection, env: Mapping[str, str]) -> None:
-        self.section = section
-        self.env = env
+        super().__init__(section, env)
         self._client: Client | None = None
         self.did = ""
         self.handle = section.handle
 
-    def missing_credentials(self) -> list[str]:
-        return missing(self.env_vars, self.env)
+    @classmethod
+    def section_problems(cls, section: Any) -> list[SectionProblem]:
+        problems = super().section_problems(section)
+        if not section.handle:
+            problems.append(SectionProblem(
+                "", "needs a handle", 'for example: handle = "example.bsky.social"'))
+        return problems
 
     @property
     def client(self) -> Client:
         if self._client is None:
             from atproto import Client
             from atproto_client.request import Request
+
+            from blogsite.publish.networks._http import timeout
 
             client = Client(base_url=self.section.service, request=Request(timeout=timeout()))
             client.on_session_change(self._on_session)
@@ -95,6 +147,8 @@ class BlueskyNetwork:
         import httpx
         from atproto_client import exceptions as at_errors
         from atproto_core.exceptions import AtProtocolError
+
+        from blogsite.publish.networks._http import parse_reset
 
         try:
             return func(*args, **kwargs)
