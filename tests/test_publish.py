@@ -86,7 +86,9 @@ class World:
         return getattr(self, network)
 
     def publish(self, **kw: Any) -> PublishReport:
-        args: dict[str, Any] = {"dry_run": False, "slugs": [], "networks": []}
+        # No retry within the run unless a test asks: most tests here are about what the next
+        # run does after a fault (as after retries run out, or a killed process).
+        args: dict[str, Any] = {"dry_run": False, "slugs": [], "networks": [], "retry_delays": ()}
         args.update(kw)
         return publish(load_config(self.root), echo=self.output.append, env=self.env, **args)
 

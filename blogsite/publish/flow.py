@@ -33,7 +33,7 @@ from blogsite.publish.refuse import (
     selected_networks,
 )
 from blogsite.publish.report import dry_run_report, summary
-from blogsite.publish.send import Sender
+from blogsite.publish.send import RETRY_DELAYS, Sender
 from blogsite.site import Site
 
 __all__ = ["Outcome", "PublishReport", "publish"]
@@ -50,6 +50,7 @@ class Run:
     dry_run: bool
     ledger: Ledger
     report: PublishReport
+    retry_delays: tuple[float, ...] = RETRY_DELAYS
 
 
 def publish(
@@ -61,9 +62,11 @@ def publish(
     echo: Callable[[str], None],
     now: datetime | None = None,
     env: Mapping[str, str] | None = None,
+    retry_delays: tuple[float, ...] = RETRY_DELAYS,
 ) -> PublishReport:
     """Run the publish flow. Raises BlogsiteError for mistakes in the command or the setup
-    (unknown post or network, missing credentials), listing every one of them."""
+    (unknown post or network, missing credentials), listing every one of them.
+    `retry_delays`: the waits before each new try after a transient failure."""
     env = os.environ if env is None else env
 
     def say(line: str) -> None:
@@ -72,7 +75,7 @@ def publish(
     nets = _check_setup(config, slugs, networks, now, say, env, dry_run=dry_run)
     try:
         run = Run(config, nets, say, env, dry_run, load_ledger(config.root),
-                  PublishReport(dry_run=dry_run))
+                  PublishReport(dry_run=dry_run), retry_delays)
         if dry_run:
             return _run(run, slugs, now)
         with publish_lock(config.root):
@@ -165,7 +168,9 @@ def _send(run: Run, jobs: list[Job], live: dict[str, str]) -> None:
     def not_live(job: Job) -> str:
         return live.get(run.config.base_url + job.post.url.lstrip("/"), "")
 
-    Sender(run.config, run.ledger, run.nets, run.report, run.say).send_all(jobs, not_live)
+    sender = Sender(run.config, run.ledger, run.nets, run.report, run.say,
+                    retry_delays=run.retry_delays)
+    sender.send_all(jobs, not_live)
 
 
 def _rebuild(run: Run, now: datetime, output: Path | None) -> None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem
@@ -27,6 +27,17 @@ from blogsite.publish.records import Job, Outcome, PublishReport
 
 # A retry after a 429 is attempted at most this many times for one send.
 MAX_RATE_LIMIT_RETRIES = 3
+# After a transient failure (5xx, timeout, connection reset, lost answer), wait this long, look
+# for the post on the network, and send again if it is not there: three tries in about 30 s
+# (plus the requests' own time). A network down for longer is left to the next run.
+RETRY_DELAYS = (8.0, 20.0)
+
+
+class Check(NamedTuple):
+    """What the "did it go through?" look on the network found."""
+
+    found: bool  # the post is there; recorded as sent
+    error: str = ""  # the network could not be asked: why
 
 
 @dataclass
@@ -70,12 +81,17 @@ class Sender:
         nets: dict[str, Network],
         report: PublishReport,
         say: Callable[[str], None],
+        *,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        pause: Callable[[float], None] = time.sleep,
     ) -> None:
         self.config = config
         self.ledger = ledger
         self.nets = nets
         self.report = report
         self.say = say
+        self.retry_delays = retry_delays
+        self.pause = pause
         self.blocked: dict[str, str] = {}  # network -> why nothing more goes there this run
 
     def record(self, job: Job, entry: Entry, state: str, detail: str, **fields: Any) -> None:
@@ -89,7 +105,7 @@ class Sender:
         problems: list[Problem] = []
         for name in needed:
             try:
-                self.nets[name].connect()
+                self._connect(self.nets[name])
             except Refused as exc:
                 if exc.credentials:
                     problems.append(Problem("environment", str(exc)))
@@ -101,6 +117,23 @@ class Sender:
                 self.blocked[name] = f"login failed: {scrub(repr(exc))}"
         if problems:
             raise BlogsiteError(problems)
+
+    def _connect(self, net: Network) -> None:
+        """Log in, trying again after a transient failure (a login stores nothing)."""
+        for delay in self.retry_delays:
+            try:
+                net.connect()
+                return
+            except (RateLimited, Refused):
+                raise
+            except NetworkError as exc:
+                self.say(f"{net.label}: {exc}; trying again in {delay:.0f} s")
+                self._wait(delay)
+        net.connect()
+
+    def _wait(self, delay: float) -> None:
+        touch_lock(self.config.root)  # a long wait must not look like a dead publish
+        self.pause(delay)
 
     def send_all(self, jobs: list[Job], not_live: Callable[[Job], str]) -> None:
         self.connect(jobs, lambda job: not job.error and not not_live(job))
@@ -130,28 +163,51 @@ class Sender:
                        previous.attempts if previous else 0)
 
     def _went_through(self, attempt: Attempt) -> bool:
-        """The "did it go through?" check before resending after a doubt. True when that
-        settled it: found on the network (recorded as sent), or the network could not be
-        asked (still pending, never a risk of a double post)."""
+        """Before resending after an earlier run's doubt: True when the check settled it
+        (found: sent; the network could not be asked: still pending, never a double post)."""
+        check = self._check(attempt)
+        if check.error:
+            self.record(attempt.job, attempt.entry, "pending", check.error, reason=check.error,
+                        uncertain=True)
+        return check.found or bool(check.error)
+
+    def _check(self, attempt: Attempt) -> Check:
+        """The "did it go through?" look on the network; records it as sent when found."""
         job, entry = attempt.job, attempt.entry
         try:
             found = attempt.net.find_existing(attempt.announcement, attempt.key)
         except NetworkError as exc:
-            why = f"could not check whether an earlier attempt went through: {exc}"
-            self.record(job, entry, "pending", why, reason=why, uncertain=True)
-            return True
+            return Check(False, f"could not check whether an earlier attempt went through: {exc}")
         except Exception as exc:  # noqa: BLE001
-            why = f"could not check for an earlier attempt: {scrub(repr(exc))}"
-            self.record(job, entry, "pending", why, reason=why, uncertain=True)
-            return True
+            return Check(False, f"could not check for an earlier attempt: {scrub(repr(exc))}")
         if found is None:
-            return False
+            return Check(False)
         note = "an earlier attempt had gone through (found on the network)"
         self.record(job, entry, "sent", found.remote_url or note, remote_id=found.remote_id,
-                    remote_url=found.remote_url, reason=note, text=attempt.announcement.text)
-        return True
+                    remote_url=found.remote_url, reason=note, text=attempt.announcement.text,
+                    attempts=attempt.attempts)
+        return Check(True)
 
     def send_one(self, attempt: Attempt) -> None:
+        """Send; after a transient failure, wait, check as a later run would, and send again
+        if the post is not there, up to len(retry_delays) more times."""
+        why = self._send(attempt)
+        for delay in self.retry_delays:
+            if not why:
+                return
+            self.say(f"{attempt.net.label}: {why}; checking whether it went through and "
+                     f"trying again in {delay:.0f} s")
+            self._wait(delay)
+            check = self._check(attempt)
+            if check.found:
+                return
+            why = check.error or self._send(attempt)
+        if why:
+            self._give_up(attempt, "pending", f"{why} (will check for it before retrying)")
+
+    def _send(self, attempt: Attempt) -> str:
+        """One send (and its waits for rate limits). "" when settled and recorded: sent,
+        refused, rate limited for too long; else why it may or may not have gone through."""
         job, entry, net = attempt.job, attempt.entry, attempt.net
         uncertain_before = job.uncertain
         while True:
@@ -177,7 +233,7 @@ class Sender:
                     self.blocked[job.network] = str(exc)
                 self._give_up(attempt, "failed", str(exc), uncertain=uncertain_before)
             except NetworkError as exc:
-                self._give_up(attempt, "pending", f"{exc} (will check for it before retrying)")
+                return str(exc)
             except Exception as exc:  # noqa: BLE001 - unknown outcome, never a traceback
                 self._give_up(attempt, "pending", f"unexpected error: {scrub(repr(exc))} "
                               "(will check before retrying)")
@@ -186,7 +242,7 @@ class Sender:
                 self.record(job, entry, "sent", detail, remote_id=result.remote_id,
                             remote_url=result.remote_url, reason=result.note,
                             text=attempt.announcement.text, attempts=attempt.attempts)
-            return
+            return ""
 
     def _waited(self, attempt: Attempt, exc: RateLimited) -> bool:
         """Wait out a 429 when the network says it ends within max_wait: True to retry."""
@@ -196,8 +252,7 @@ class Sender:
             return False
         attempt.rate_retries += 1
         self.say(f"{attempt.net.label}: rate limited; waiting {wait:.0f} s as the network asks")
-        touch_lock(self.config.root)
-        time.sleep(wait + 0.5)
+        self._wait(wait + 0.5)
         return True
 
     def _give_up(self, attempt: Attempt, state: str, why: str, *, uncertain: bool = True
