@@ -86,6 +86,8 @@ def test_keys_that_decide_publication(key: str, meant: str | None) -> None:
 @pytest.mark.parametrize("dry_run", [False, True])
 def test_placeholder_url_is_refused(world: World, dry_run: bool) -> None:
     world.edit("site.toml", 'url = "http://127.0.0.1:1/"', 'url = "https://blog.example.org/"')
+    if dry_run:
+        del world.env["BLOGSITE_MASTODON_TOKEN"]  # a dry run only warns about credentials
     with pytest.raises(BlogsiteError) as info:
         world.publish(dry_run=dry_run)
     [problem] = info.value.problems

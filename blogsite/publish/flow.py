@@ -98,10 +98,12 @@ def _check_setup(
     missing = credential_problems(nets)
     if slugs:
         problems += slug_problems(config, slugs, names, now)
-    if problems or (missing and not dry_run):
+    if dry_run:
+        for p in missing:
+            say(f"warning: {p.message} ({p.hint})")
+        missing = []
+    if problems or missing:
         raise BlogsiteError(problems + missing)
-    for p in missing:
-        say(f"warning: {p.message} ({p.hint})")
     return nets
 
 
