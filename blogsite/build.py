@@ -44,6 +44,7 @@ from blogsite.cache import (
     digest,
     tree_files,
 )
+from blogsite.comments import folder_for
 from blogsite.config import Config
 from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
@@ -287,7 +288,10 @@ class Builder:
         jobs = [("post", rel, path, d) for rel, path, d in inputs.posts]
         jobs += [("page", rel, path, d) for rel, path, d in inputs.pages]
         keys = [
-            digest(f"{env}\0{kind}\0{rel}\0{d}".encode("utf-8", "surrogateescape")) if d else None
+            digest(
+                f"{env}\0{kind}\0{rel}\0{d}\0{inputs.comments_key(kind, rel)}"
+                .encode("utf-8", "surrogateescape")
+            ) if d else None
             for kind, rel, _path, d in jobs
         ]
         records: dict[str, str | bytes] = {}
@@ -336,7 +340,13 @@ class Builder:
         if missing:
             from blogsite.parallel import parse_many
 
-            parse_jobs = [(jobs[i][0], jobs[i][2], zone_key, lang) for i in missing]
+            # A post with comments reads its comments folder as it is parsed.
+            parse_jobs = [
+                (jobs[i][0], jobs[i][2], zone_key, lang,
+                 str(folder_for(config.root, jobs[i][1]))
+                 if inputs.comments_key(jobs[i][0], jobs[i][1]) else "")
+                for i in missing
+            ]
             results = parse_many(parse_jobs)
             rows = []
             for i, result in zip(missing, results, strict=True):
@@ -344,7 +354,8 @@ class Builder:
                 kind, rel = jobs[i][0], jobs[i][1]
                 if record is not None:
                     key = digest(
-                        f"{env}\0{kind}\0{rel}\0{file_digest}".encode("utf-8", "surrogateescape")
+                        f"{env}\0{kind}\0{rel}\0{file_digest}\0{inputs.comments_key(kind, rel)}"
+                        .encode("utf-8", "surrogateescape")
                     )
                     keys[i] = key
                     records[key] = record
@@ -425,11 +436,15 @@ class Builder:
             if item is not None and key is not None and self.session is not None:
                 new_posts[(key, path)] = (item, found_problems)
             if found_problems:
-                problems.extend(Problem(display_path(path), *p) for p in found_problems)
+                # Problems in a post's comment files come as Problems naming those files.
+                problems.extend(
+                    p if isinstance(p, Problem) else Problem(display_path(path), *p)
+                    for p in found_problems
+                )
                 warning_sources.extend(
-                    [path, message, hint, line]
-                    for message, hint, line, warning in found_problems
-                    if warning
+                    [path, p[0], p[1], p[2]]
+                    for p in found_problems
+                    if not isinstance(p, Problem) and p[3]
                 )
             if item is not None:
                 (pages if kind == "page" else posts).append(item)

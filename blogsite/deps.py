@@ -21,6 +21,7 @@ from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from blogsite.comments import RECORD_TYPES
 from blogsite.post import Post
 
 ALL = frozenset(["*"])
@@ -30,7 +31,10 @@ ALL = frozenset(["*"])
 HEAVY = ("html", "toc", "body", "summary_html", "teaser")
 GROUPS = ("meta", *HEAVY)
 # Properties and methods of Post whose result depends only on the "meta" group.
-DERIVED = {"display_title": "meta", "announces_on": "meta"}
+DERIVED = {
+    "display_title": "meta", "announces_on": "meta",
+    "comment_count": "meta", "comment_thread": "meta", "mentions": "meta",
+}
 _FIELDS = {f.name for f in dataclasses.fields(Post)}
 # Set per build; never part of a post's group digests.
 _BUILD_FIELDS = ("source", "url")
@@ -63,6 +67,10 @@ def encode_value(value: Any) -> Any:
         return [encode_value(v) for v in value]
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
         return {"dict": {k: encode_value(v) for k, v in value.items()}}
+    if type(value).__name__ in RECORD_TYPES and type(value) is RECORD_TYPES[type(value).__name__]:
+        return {"record": type(value).__name__, "fields": {
+            f.name: encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)
+        }}
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
@@ -79,6 +87,9 @@ def decode_value(value: Any) -> Any:
         return tuple(decode_value(v) for v in items)
     if "dict" in value:
         return {k: decode_value(v) for k, v in value["dict"].items()}
+    if "record" in value:
+        fields = {k: decode_value(v) for k, v in value["fields"].items()}
+        return RECORD_TYPES[value["record"]](**fields)
     if "date" in value:
         return date.fromisoformat(value["date"])
     from datetime import timedelta, timezone

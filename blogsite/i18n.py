@@ -50,6 +50,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "Powered by": "Propulsé par",
         "Feeds": "Flux",
         "Feed for this tag": "Flux de cette étiquette",
+        "Comments": "Commentaires",
+        "Mentions": "Mentions",
+        "mentioned this post": "a mentionné cet article",
+        "Reply to": "Réponse à",
+    },
+}
+
+# Counted words, by the CLDR plural category of the number (Babel's plural rules: French
+# says "0 commentaire" and "1 commentaire", English "0 comments" and "1 comment").
+PLURALS: dict[str, dict[str, dict[str, str]]] = {
+    "en": {
+        "comments": {"one": "{n} comment", "other": "{n} comments"},
+        "likes": {"one": "{n} like", "other": "{n} likes"},
+        "reposts": {"one": "{n} repost", "other": "{n} reposts"},
+    },
+    "fr": {
+        "comments": {"one": "{n} commentaire", "other": "{n} commentaires"},
+        "likes": {"one": "{n} j’aime", "other": "{n} j’aime"},
+        "reposts": {"one": "{n} partage", "other": "{n} partages"},
     },
 }
 
@@ -79,6 +98,13 @@ def count_posts(n: int, lang: str) -> str:
     if n == 1:
         return translate("1 post", lang)
     return translate("{n} posts", lang, n=n)
+
+
+def count_of(n: int, what: str, lang: str) -> str:
+    """ "2 commentaires": `what` is a key of PLURALS ("comments", "likes", "reposts")."""
+    table = PLURALS.get(base_language(lang), PLURALS["en"])[what]
+    form = _locale(lang).plural_form(n)
+    return table.get(form, table["other"]).format(n=n)
 
 
 @lru_cache(maxsize=4096)

@@ -7,7 +7,7 @@ the last build; the stat cache makes it cheap, and is only ever a shortcut to th
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from blogsite.cache import StatCache, digest, tree_files
@@ -31,6 +31,17 @@ class Inputs:
     others: list[str]  # the other files' part of the digest
     settings: str
     deferred: bool = False  # posts not hashed yet: their parsers will (first builds)
+    # Post path without its suffix -> digest of its comments folder (blogsite.comments):
+    # part of the post's cache key, so a comment added or edited parses the post again.
+    comments: dict[str, str] = field(default_factory=dict)
+
+    def comments_key(self, kind: str, rel: str) -> str:
+        """What of the comments folder goes into the cache key of a post or page."""
+        if kind != "post":
+            return ""
+        from blogsite.comments import strip_suffix
+
+        return self.comments.get(strip_suffix(rel), "")
 
     @property
     def digest(self) -> str:
@@ -69,9 +80,16 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
             d = stat.file_digest(path)
             files[path] = d
             parts.append(f"{rel}\0{d}")
+    from blogsite.comments import folder_digests
+
+    comments: dict[str, str] = {}
+    parts.append("comments")
+    for folder, names in sorted(folder_digests(root, stat.file_digest).items()):
+        comments[folder] = digest("\n".join(names).encode("utf-8", "surrogateescape"))
+        parts.append(f"{folder}\0{comments[folder]}")
     for name in ("site.toml", "syndication.toml"):
         path = str(root / name)
         d = stat.file_digest(path)
         files[path] = d
         parts.append(f"{name}\0{d}")
-    return Inputs(posts, pages, files, parts, settings, defer)
+    return Inputs(posts, pages, files, parts, settings, defer, comments)

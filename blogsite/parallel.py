@@ -47,9 +47,10 @@ def _fork_context():
 # ----- parsing
 
 
-def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
+def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str = "") -> tuple:
     """Parse one file into a cache record.
 
+    `comments`: the post's comments folder, when it has one.
     Returns (digest of the bytes parsed, record JSON or None, contents, problems, post):
     the record (the small fields) is None when the file has errors (problems say which) or
     when a field cannot be stored, in which case `post` is the parsed Post itself; contents
@@ -72,7 +73,15 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
         source, zone=ZoneInfo(zone_key), default_lang=lang, is_page=kind == "page",
         problems=problems, raw=raw,
     )
-    found = [(p.message, p.hint, p.line, p.warning) for p in problems]
+    found: list = [(p.message, p.hint, p.line, p.warning) for p in problems]
+    if post is not None and comments:
+        # The post's comments (blogsite.comments) are part of its record; their problems
+        # name their own files, so they travel as Problems.
+        from blogsite.comments import attach
+
+        comment_problems: list = []
+        post = attach(post, Path(comments), comment_problems)
+        found.extend(comment_problems)
     if post is None:
         return file_digest, None, None, found, None
     try:
@@ -92,12 +101,12 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str) -> tuple:
     return file_digest, record, (content_json, json.dumps(extra, ensure_ascii=False)), found, None
 
 
-def _parse_chunk(jobs: list[tuple[str, str, str, str]]) -> list[tuple]:
+def _parse_chunk(jobs: list[tuple[str, str, str, str, str]]) -> list[tuple]:
     return [parse_source(*job) for job in jobs]
 
 
-def parse_many(jobs: list[tuple[str, str, str, str]]) -> Iterator[tuple]:
-    """parse_source over (kind, path, zone, language) jobs, in order."""
+def parse_many(jobs: list[tuple[str, str, str, str, str]]) -> Iterator[tuple]:
+    """parse_source over (kind, path, zone, language, comments folder) jobs, in order."""
     # Parsing leaves a few cycles per post (Markdown's trees): with many posts, collect
     # them even if the caller turned the collector off (workers inherit its state).
     paused = len(jobs) >= PARSE_MIN and not gc.isenabled()

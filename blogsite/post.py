@@ -14,6 +14,7 @@ from blogsite.errors import Problem, did_you_mean, display_path
 from blogsite.typography import for_text
 
 if TYPE_CHECKING:
+    from blogsite.comments import Comment, CommentNode, Reactions
     from blogsite.markdown import Rendered
 
 # Python-Markdown, YAML and the slug library are imported by the first parse_post or
@@ -70,6 +71,25 @@ class Post:
     is_page: bool = False
     url: str = ""  # site-relative path ("/2010/03/slug/"), set by the site loader
     extra: dict[str, Any] = field(default_factory=dict)
+    # The approved comments shown under the post (blogsite.comments), oldest first, and
+    # its likes and reposts: read from comments/ with the post, part of its cache record.
+    comments: tuple[Comment, ...] = ()
+    reactions: tuple[Reactions, ...] = ()
+
+    @property
+    def comment_count(self) -> int:
+        """Comments shown, mentions (pingbacks) left out."""
+        return sum(1 for c in self.comments if c.kind == "comment")
+
+    @property
+    def comment_thread(self) -> tuple[CommentNode, ...]:
+        from blogsite.comments import thread
+
+        return thread(self.comments)
+
+    @property
+    def mentions(self) -> tuple[Comment, ...]:
+        return tuple(c for c in self.comments if c.kind != "comment")
 
     @property
     def display_title(self) -> str:

@@ -17,7 +17,7 @@ import jinja2
 from blogsite import __version__
 from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
-from blogsite.i18n import count_posts, long_date, month_name, translate
+from blogsite.i18n import count_of, count_posts, long_date, month_name, translate
 from blogsite.post import Post
 from blogsite.site import STATIC_DIR, Site, Tag, tag_slug
 from blogsite.theme import Theme, render_problem
@@ -109,6 +109,7 @@ class Renderer:
             "long_date": lambda when: long_date(when.astimezone(self.config.zone), lang),
             "iso": lambda when: when.isoformat(),
             "count_posts": lambda n: count_posts(n, lang),
+            "count_of": lambda n, what: count_of(n, what, lang),
             "month_name": lambda y, m: month_name(y, m, lang),
             "typo": lambda text: for_text(text, lang),
             "pages": self.site.pages,

@@ -28,7 +28,7 @@ RELOAD_SCRIPT = (
     "s.onmessage=function(e){if(v!==null&&e.data!==v){location.reload();}v=e.data;};})();"
     "</script>"
 )
-WATCHED = ("posts", "pages", "theme", "static")
+WATCHED = ("posts", "pages", "comments", "theme", "static")
 
 
 class Preview:

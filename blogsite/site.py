@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from blogsite.cache import tree_files
+from blogsite.comments import attach, folder_for
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import Post, parse_post, slugify, with_url
@@ -207,6 +208,9 @@ def load_site(
     lang = config.site.language
     for path in source_files(root / POSTS_DIR):
         post = parse(path, zone=zone, default_lang=lang, problems=problems)
+        folder = folder_for(root, path.relative_to(root / POSTS_DIR).as_posix())
+        if post is not None and folder.is_dir():
+            post = attach(post, folder, problems)
         if post is not None:
             posts.append(post)
     for path in source_files(root / PAGES_DIR):

@@ -33,8 +33,11 @@ def test_example_blog_builds_in_french(make_site, cli):
     # The MySpace URL is linked and untouched by typography.
     assert '<a href="http://myspace.com/my-own-fear">http://myspace.com/my-own-fear</a>' in page
     assert "<blockquote>" in page
-    # "1 commentaire" is Blogger's comment count, not body text.
-    assert "1 commentaire" not in page
+    # "1 commentaire" was Blogger's comment count, not body text: now it is the count of the
+    # comment in comments/, in the header and above the comment.
+    body = page[page.index('class="e-content"'):page.index('id="comments"')]
+    assert "1 commentaire" not in body
+    assert page.count("1 commentaire") == 2
     assert (public / "a-propos/index.html").is_file()
     assert (public / "page/2/index.html").is_file()
 

@@ -213,6 +213,8 @@ def edit(root: Path, op: tuple, state: dict) -> None:
         state["version"] += 1
     elif kind == "broken" and path:
         path.write_text("---\ntitle: [unclosed\n---\nOups\n")
+    elif kind == "comment" and path:
+        edit_comments(root / "comments" / path.stem, n, m, state)
     elif kind == "page":
         page = root / "pages" / "a-propos.md"
         if page.exists() and m % 2:
@@ -221,8 +223,36 @@ def edit(root: Path, op: tuple, state: dict) -> None:
             page.write_text(f'---\ntitle: "À propos {m}"\n---\n\nVersion {m} : oui !\n')
 
 
+def edit_comments(folder: Path, n: int, m: int, state: dict) -> None:
+    """A comment added (sometimes a reply), edited, unapproved, deleted or broken; or the
+    post's reactions changed."""
+    files = sorted(folder.glob("*.md")) if folder.is_dir() else []
+    folder.mkdir(parents=True, exist_ok=True)
+    choice = m % 6
+    if choice == 0 and files:
+        files[n % len(files)].unlink()
+    elif choice == 1 and files:
+        target = files[n % len(files)]
+        target.write_text(target.read_text().replace("approved: true", "approved: false")
+                          + f"\nÉdité {m} : <script>alert(1)</script><b>oui</b>\n")
+    elif choice == 2:
+        likes = ", ".join(f'{{name: "Fan {i}", url: "https://m.example/@f{i}"}}' for i in range(m % 3))
+        (folder / "reactions.yaml").write_text(f"mastodon:\n  likes: [{likes}]\n  reposts: []\n")
+    elif choice == 3:
+        (folder / "broken.md").write_text("---\nid: broken\nauthor: X\ndate: hier\n---\nOups\n")
+    else:
+        ident = f"k{state['added']}"
+        state["added"] += 1
+        parent = f'parent: "{files[0].stem}"\n' if files and m % 2 else ""
+        (folder / f"{ident}.md").write_text(
+            f'---\nid: "{ident}"\nauthor: "Zoé {m}"\ndate: 2024-05-{(m % 28) + 1:02d}T10:00:00+02:00\n'
+            f"{parent}approved: true\n---\nMerci : « {BODIES[m % len(BODIES)][:20]} » !\n"
+        )
+
+
 KINDS = ["body", "title", "date", "tags", "slug", "draft", "summary", "add", "delete", "rename",
-         "template", "static", "config", "clock", "version", "broken", "page", "wipe"]
+         "template", "static", "config", "clock", "version", "broken", "page", "wipe", "comment",
+         "comment"]
 OPS = st.tuples(
     st.sampled_from(KINDS),
     st.integers(0, 11),
