@@ -19,6 +19,7 @@ EXAMPLES = {
     "serve": "example:\n  blogsite serve\n  blogsite serve --port 8080 --host 0.0.0.0",
     "check": "example:\n  blogsite check",
     "import": "example:\n  blogsite import ../my-jekyll-blog\n  blogsite import ../my-hugo-site --no-images\n"
+    "  blogsite import ~/Downloads/blog-03-08-2024.xml       # a Blogger or WordPress export\n"
     "  blogsite import ../my-hugo-site --force     # overwrite posts edited since the last import",
     "deploy": "example:\n  blogsite deploy --dry-run\n  blogsite deploy\n  blogsite deploy --target pages",
     "publish": "example:\n  blogsite publish --dry-run\n  blogsite publish\n"
@@ -96,8 +97,10 @@ def _parser() -> argparse.ArgumentParser:
 
     add("check", "Build in memory and report problems (broken links, invalid feeds).")
 
-    p = add("import", "Bring a Jekyll, Hugo, Pelican or Zola site into posts/, pages/ and static/.")
-    p.add_argument("source", metavar="FILE-OR-DIR", help="the other site's folder")
+    p = add("import", "Bring a Blogger or WordPress export, or a Jekyll, Hugo, Pelican or Zola site, "
+            "into posts/, pages/, comments/ and static/.")
+    p.add_argument("source", metavar="FILE-OR-DIR",
+                   help="a Blogger or WordPress export file, or the other site's folder")
     p.add_argument("--no-images", action="store_true", help="leave image links as they are, copy nothing")
     p.add_argument("--force", action="store_true", help="overwrite files edited since the last import")
 
@@ -198,11 +201,18 @@ def cmd_import(args: argparse.Namespace) -> int:
     from blogsite.importers.ssg.writer import WriteOptions
 
     source = Path(args.source)
+    if source.is_file():
+        from blogsite.importers.exports import run_import
+
+        result = run_import(_config(), source, images=not args.no_images, force=args.force)
+        print(result.render())
+        return 0
     if not source.is_dir():
-        what = "does not exist" if not source.exists() else "is a file; this version imports site folders"
-        raise BlogsiteError(
-            Problem(str(source), f"{what}", "give the folder of a Jekyll, Hugo, Pelican or Zola site")
-        )
+        raise BlogsiteError(Problem(
+            str(source), "does not exist",
+            "give a Blogger or WordPress export file, or the folder of a Jekyll, Hugo, Pelican or "
+            "Zola site",
+        ))
     config = _config()
     report_ = import_site(source, config, WriteOptions(force=args.force, images=not args.no_images))
     for line in report_lines(report_):

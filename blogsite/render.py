@@ -60,6 +60,42 @@ def url_to_file(url: str) -> str:
     return path
 
 
+def alias_file(alias: str) -> str:
+    """/2010/03/old.html -> that file; /old/ and /old -> old/index.html."""
+    last = alias.rstrip("/").rpartition("/")[2]
+    return url_to_file(alias if alias.endswith("/") or "." in last else alias + "/")
+
+
+# The feeds of the blogging platforms people move from, sent to this site's feeds (in
+# _redirects, when no post or page of the site uses the address).
+OLD_FEEDS = (
+    ("/feeds/posts/default", "/atom.xml"), ("/feeds/posts/default/", "/atom.xml"),
+    ("/feeds/posts/summary", "/atom.xml"), ("/feed", "/rss.xml"), ("/feed/", "/rss.xml"),
+    ("/rss", "/rss.xml"), ("/rss/", "/rss.xml"),
+)
+
+
+def redirects(site: Site, base_path: str) -> list[tuple[str, str]]:
+    """(old path, new path) for every alias of the site, then the old feeds."""
+    from urllib.parse import quote
+
+    def encoded(path: str) -> str:
+        return quote(base_path.rstrip("/") + path, safe="/%:@&=+$,;~!*'()-._")
+
+    moves = [(encoded(a), encoded(item.url)) for item in [*site.posts, *site.pages] for a in item.aliases]
+    taken = {item.url for item in [*site.posts, *site.pages]} | {a for item in [*site.posts, *site.pages]
+                                                                  for a in item.aliases}
+    moves += [(encoded(old), encoded(new)) for old, new in OLD_FEEDS if old not in taken]
+    return moves
+
+
+def redirects_file(moves: list[tuple[str, str]]) -> bytes:
+    """`_redirects` (Netlify, Cloudflare Pages, GitLab Pages): one permanent move a line."""
+    lines = ["# Old addresses, moved permanently (written by blogsite from the posts' aliases)."]
+    lines += [f"{old} {new} 301" for old, new in moves]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
 class Renderer:
     def __init__(self, site: Site, theme: Theme, syndication: Callable[[Post], list] | None = None):
         self.site = site
@@ -499,6 +535,8 @@ class Renderer:
         ]
 
     def _aliases(self) -> list[Output]:
+        """A redirect page at each alias (one ending in .html is that very file; one without
+        an extension is a folder's index.html, which any host serves), and `_redirects`."""
         out = []
         for item in [*self.site.posts, *self.site.pages]:
             for alias in item.aliases:
@@ -509,7 +547,9 @@ class Renderer:
                         "page": self.meta(item.title, item.url, noindex=True),
                     }
 
-                out.append(self._page(url_to_file(alias), "redirect.html", item.lang, context))
+                out.append(self._page(alias_file(alias), "redirect.html", item.lang, context))
+        moves = redirects(self.site, self.base_path)
+        out.append(self._data("_redirects", lambda: redirects_file(moves), moves))
         return out
 
     def _not_found(self) -> Output:
