@@ -22,6 +22,7 @@ as the cache keeps them), manifest.py (what the last build left), output.py (the
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import json
 import os
@@ -552,6 +553,22 @@ class Builder:
         site = self._load_checked(inputs)
         return site, self._renderer(site)
 
+    def _with_broken_links(self, site: Site, outputs: list[Output]) -> Site:
+        """The site with a warning for each local link no output answers (an error for
+        --strict); its warnings kept for a build that finds nothing changed."""
+        from blogsite.links import broken_links
+
+        found = broken_links(site, {o.path for o in outputs})
+        if found and self.strict:
+            raise BlogsiteError([p.as_error() for p in (*site.warnings, *found)])
+        if found:
+            site = dataclasses.replace(site, warnings=(*site.warnings, *found))
+        sources = getattr(self, "warning_sources", None)
+        if sources is not None:  # with the files' full paths, as load() keeps them
+            sources[:] = [[os.path.abspath(p.file), p.message, p.hint, p.line]
+                          for p in site.warnings]
+        return site
+
     # --- in memory (serve, check)
 
     def plan(self) -> tuple[Site, dict[str, bytes | Path]]:
@@ -563,6 +580,7 @@ class Builder:
     def _plan(self, collect: bool) -> tuple[Site, dict[str, bytes | Path]]:
         site, renderer = self._site_and_renderer()
         outputs = renderer.outputs()
+        site = self._with_broken_links(site, outputs)
         session = self.session
         files: dict[str, bytes | Path] = {}
         todo: list[int] = []
@@ -749,6 +767,7 @@ class Builder:
         renderer = self._renderer(site)
         check_output_dir(self.config, out_dir)
         outputs = renderer.outputs()
+        site = self._with_broken_links(site, outputs)
         self._lap("outputs")
 
         known: dict[str, list] = manifest["files"] if manifest is not None else {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import posixpath
 import xml.parsers.expat
+from collections.abc import Mapping
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from blogsite.config import Config
@@ -29,7 +31,7 @@ class _Links(HTMLParser):
                 self.ids.add(value)
 
 
-def _target(files: dict, path: str) -> str | None:
+def _target(files: Mapping[str, object], path: str) -> str | None:
     rel = path.lstrip("/")
     for candidate in (rel, rel + "index.html", rel + "/index.html"):
         if candidate in files and (candidate or rel == ""):
@@ -37,55 +39,77 @@ def _target(files: dict, path: str) -> str | None:
     return None
 
 
-def check_links(config: Config, files: dict[str, bytes | Path], source_of: dict[str, str]) -> list[Problem]:
-    base_url = config.base_url
-    base_path = config.base_path
+class _Link(NamedTuple):
+    page: str  # the output file holding the link
+    href: str
+    line: int
+
+
+def _resolve(config: Config, files: Mapping[str, object], link: _Link) -> tuple[str, str | None]:
+    """(the path the link names, from the host's root; the output file answering it)."""
+    href = link.href
+    if href.startswith(config.base_url):
+        href = config.base_path + href[len(config.base_url):]
+    path = unquote(urlsplit(href).path)
+    if not path:
+        return "/" + link.page, link.page
+    full = path if path.startswith("/") else posixpath.join("/" + posixpath.dirname(link.page), path)
+    norm = posixpath.normpath(full) + ("/" if full.endswith("/") else "")
+    base = config.base_path
+    if not norm.startswith(base.rstrip("/") or "/"):
+        return norm, None
+    return norm, _target(files, "/" + norm[len(base):].lstrip("/") if base != "/" else norm)
+
+
+def _internal(href: str, config: Config) -> bool:
+    if href.startswith(config.base_url):
+        return True
+    parts = urlsplit(href)
+    return not (parts.scheme or parts.netloc or href.startswith(("mailto:", "tel:", "data:")))
+
+
+def _parse_pages(files: Mapping[str, bytes | Path]) -> dict[str, _Links]:
     parsed: dict[str, _Links] = {}
     for rel, content in files.items():
         if rel.endswith(".html") and isinstance(content, bytes):
             p = _Links()
             p.feed(content.decode("utf-8"))
             parsed[rel] = p
-    problems = []
+    return parsed
+
+
+def check_links(
+    config: Config,
+    files: Mapping[str, bytes | Path],
+    source_of: dict[str, str],
+    reported: frozenset[str] = frozenset(),
+) -> list[Problem]:
+    """Broken links and missing anchors in the generated pages, each once (on the first
+    page showing it). `reported`: paths whose links the build already checked against
+    their `.md` files (blogsite.links), not reported again."""
+    parsed = _parse_pages(files)
+    problems: list[Problem] = []
+    seen: set[str] = set()
     for rel, links in parsed.items():
-        page_dir = "/" + posixpath.dirname(rel)
-        for link, line in links.links:
-            if link.startswith(base_url):
-                link = base_path + link[len(base_url) :]
-            parts = urlsplit(link)
-            if parts.scheme or parts.netloc or link.startswith(("mailto:", "tel:", "data:")):
+        for href, line in links.links:
+            if not _internal(href, config) or href in seen:
                 continue
-            path = unquote(parts.path)
-            if not path:
-                target = rel
-            else:
-                full = path if path.startswith("/") else posixpath.join(page_dir, path)
-                norm = posixpath.normpath(full) + ("/" if full.endswith("/") else "")
-                if not norm.startswith(base_path.rstrip("/") or "/"):
-                    target = None
-                else:
-                    target = (
-                        _target(files, "/" + norm[len(base_path) :].lstrip("/"))
-                        if base_path != "/"
-                        else _target(files, norm)
-                    )
+            link = _Link(rel, href, line)
+            path, target = _resolve(config, files, link)
+            fragment = urlsplit(href).fragment
             where = source_of.get(rel, f"{config.build.output}/{rel}")
-            if target is None:
-                problems.append(
-                    Problem(
-                        where,
-                        f"broken link to {link} (in {rel}, line {line})",
-                        "fix the link, or add the page it points to",
-                    )
-                )
-            elif parts.fragment and target in parsed and parts.fragment not in parsed[target].ids:
-                problems.append(
-                    Problem(
-                        where,
-                        f"link to {link} points at a missing anchor #{parts.fragment} (in {rel})",
-                        "check the heading or footnote it refers to",
-                    )
-                )
+            if target is None and path not in reported:
+                seen.add(href)
+                problems.append(Problem(
+                    where, f"broken link to {href} (in {rel}, line {line})",
+                    "fix the link, or add the page it points to",
+                ))
+            elif target in parsed and fragment and fragment not in parsed[target].ids:
+                seen.add(href)
+                problems.append(Problem(
+                    where, f"link to {href} points at a missing anchor #{fragment} (in {rel})",
+                    "check the heading or footnote it refers to",
+                ))
     return problems
 
 
@@ -145,20 +169,23 @@ def check_feeds(files: dict[str, bytes | Path]) -> list[Problem]:
 
 
 def check_site(config: Config) -> list[Problem]:
+    """Every warning of a build, its broken links as errors, then the deeper checks of the
+    generated pages (anchors, links the theme makes) and of the feeds."""
     from blogsite.build import plan
-
-    site, files = plan(config)
-    source_of = {}
     from blogsite.errors import display_path
+    from blogsite.links import broken_links, checked_paths
+    from blogsite.rawsyntax import raw_template_warnings
     from blogsite.render import url_to_file
 
-    for post in [*site.posts, *site.pages]:
-        source_of[url_to_file(post.url)] = display_path(post.source)
-    from blogsite.rawsyntax import raw_template_warnings
-
+    site, files = plan(config)
+    items = [*site.posts, *site.pages]
+    source_of = {url_to_file(post.url): display_path(post.source) for post in items}
+    broken = broken_links(site, files)
+    problems = [p for p in site.warnings if p not in broken] + [p.as_error() for p in broken]
+    reported = checked_paths(site)
     return (
-        list(site.warnings)
-        + raw_template_warnings([*site.posts, *site.pages])
-        + check_links(config, files, source_of)
+        problems
+        + raw_template_warnings(items)
+        + check_links(config, files, source_of, reported)
         + check_feeds(files)
     )

@@ -121,6 +121,17 @@ def group_digests(fields: dict[str, Any]) -> dict[str, str]:
     return {g: h.hexdigest() for g, h in hashers.items()}
 
 
+def changed_groups(groups: dict[str, str], changes: dict[str, Any]) -> dict[str, str]:
+    """A post's group digests after `changes` to its fields: each changed group's digest
+    is made of its old one and the new values (equal changes, equal digests)."""
+    updated = dict(groups)
+    for name in sorted(changes):
+        group = name if name in HEAVY else "meta"
+        data = json.dumps([updated[group], name, encode_value(changes[name])], ensure_ascii=False)
+        updated[group] = hashlib.blake2b(data.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return updated
+
+
 def post_fields(post: Post) -> dict[str, Any]:
     """Every field of a post, encoded (raises TypeError on a value it cannot encode)."""
     return {

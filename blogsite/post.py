@@ -67,6 +67,8 @@ class Post:
     image: str | None = None
     aliases: tuple[str, ...] = ()
     syndicate: bool | tuple[str, ...] = True
+    # Local links with their source line, encoded (blogsite.links reads them).
+    links: tuple[str, ...] = ()
     explicit_summary: bool = False
     is_page: bool = False
     url: str = ""  # site-relative path ("/2010/03/slug/"), set by the site loader
@@ -200,6 +202,25 @@ def with_url(post: Post, url: str) -> Post:
         copy.__dict__["url"] = url
         return copy
     return dataclasses.replace(post, url=url)
+
+
+def replace_fields(post: Post, changes: dict[str, Any]) -> Post:
+    """The post with some fields changed once the site is assembled (links resolved, tags
+    spelt alike). A cached post stays lazy; its field digests (blogsite.deps) change with
+    the fields, so every page showing it is keyed by what it now holds."""
+    if not isinstance(post, CachedPost):
+        return dataclasses.replace(post, **changes)
+    from blogsite.deps import changed_groups
+
+    copy = object.__new__(CachedPost)
+    state = copy.__dict__
+    state.update(post.__dict__)
+    for name, value in changes.items():
+        state["_lazy_" + name if name in LAZY_FIELDS else name] = value
+    groups = state.get("_groups")
+    if groups is not None:
+        state["_groups"] = changed_groups(groups, changes)
+    return copy
 
 
 class _Reader:
@@ -457,6 +478,14 @@ def parse_post(
     else:
         summary_html = rendered.summary_html
     teaser = _plain(summary_html)
+    from blogsite.links import Sources, extract
+
+    links = extract(
+        Sources(
+            fm.body, fm.body_line, rendered.html, summary_html if summary else "",
+            fm.key_lines.get("summary"), image, fm.key_lines.get("image"),
+        )
+    )
     return Post(
         source=path,
         title=title or "",
@@ -474,6 +503,7 @@ def parse_post(
         image=image,
         aliases=aliases,
         syndicate=syndicate,
+        links=links,
         explicit_summary=bool(summary),
         is_page=is_page,
     )

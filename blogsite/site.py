@@ -240,6 +240,10 @@ def assemble_site(
         make_url = url_maker(config)
         posts = [with_url(p, make_url(p.date, p.slug, p.lang)) for p in posts]
         pages = [with_url(p, f"/{p.slug}/") for p in pages]
+    from blogsite.links import resolve
+    from blogsite.tags import unify
+
+    posts, pages = resolve(unify(posts, problems), pages, config.base_path, problems)
     _check_urls(posts, pages, problems)
     errors = [p for p in problems if not p.warning or strict]
     if errors:
