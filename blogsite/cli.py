@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable
+from difflib import get_close_matches
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 from blogsite import __version__
 from blogsite.errors import BlogsiteError, Problem, UsageError
 
+if TYPE_CHECKING:
+    from blogsite.config import Config
+
 EXAMPLES = {
     "init": "example:\n  blogsite init myblog\n  cd myblog && blogsite build",
-    "new": 'example:\n  blogsite new "Tweeter or not Tweeter ?"\n  blogsite new "Ready to go" --no-draft',
+    "new": 'example:\n  blogsite new "Tweeter or not Tweeter ?"\n  blogsite new "Ready to go" --no-draft\n'
+    '  blogsite new "Influence" --tags "Twitter, Réseaux sociaux" --slug influence\n'
+    '  blogsite new "À propos" --page',
     "build": "example:\n  blogsite build\n  blogsite build --drafts --output /tmp/preview\n"
     "  blogsite build --strict        # warnings (misspelled keys) become errors",
     "serve": "example:\n  blogsite serve\n  blogsite serve --port 8080 --host 0.0.0.0",
@@ -49,9 +57,26 @@ def report(problems: list[Problem] | tuple[Problem, ...], stream=None) -> None:
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own usage errors: exit 2, no traceback
+    def error(self, message: str) -> NoReturn:  # argparse's usage errors: exit 2, no traceback
         self.print_usage(sys.stderr)
+        wrong = re.search(r"argument COMMAND: invalid choice: '([^']*)'", message)
+        if wrong:
+            close = get_close_matches(wrong.group(1), list(COMMANDS), n=1, cutoff=0.5)
+            hint = f"did you mean `blogsite {close[0]}`?" if close else (
+                "commands: " + ", ".join(COMMANDS)
+            )
+            raise UsageError(Problem("blogsite", f"unknown command `{wrong.group(1)}`", hint))
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _add_chdir(parser: argparse.ArgumentParser, default: object) -> None:
+    parser.add_argument(
+        "-C",
+        dest="chdir",
+        metavar="DIR",
+        default=default,
+        help="run as if blogsite was started in DIR",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,21 +88,25 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"blogsite {__version__}")
+    _add_chdir(parser, None)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(
+        command = sub.add_parser(
             name,
             help=help,
             description=help,
             epilog=EXAMPLES[name],
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
+        # Before or after the command name; given after, it wins.
+        _add_chdir(command, argparse.SUPPRESS)
+        return command
 
     p = add("init", "Create a new site skeleton in DIR.")
     p.add_argument("dir", metavar="DIR", help="folder to create (must be empty or absent)")
 
-    p = add("new", "Create a new post file in posts/ and print its path.")
+    p = add("new", "Create a new post file in posts/ (or a page in pages/) and print its path.")
     p.add_argument("title", metavar="TITLE", help="the post's title")
     p.add_argument(
         "--draft",
@@ -85,6 +114,15 @@ def _parser() -> argparse.ArgumentParser:
         default=True,
         help="mark the post as a draft (default: --draft)",
     )
+    p.add_argument(
+        "--tags",
+        action="append",
+        default=[],
+        metavar="TAGS",
+        help='tags, comma-separated ("Twitter, Musique"); repeatable',
+    )
+    p.add_argument("--slug", help="the last part of the URL, and the file's name")
+    p.add_argument("--page", action="store_true", help="a page in pages/ (no date, no tags)")
 
     p = add("build", "Write the site into the output folder (default public/).")
     p.add_argument("--drafts", action="store_true", help="include drafts and future posts")
@@ -140,10 +178,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config():
-    from blogsite.config import load_config
+def _config() -> Config:
+    """The site of the working folder or of the nearest parent holding a site.toml (as
+    git and hugo find theirs); the command then runs in the site's folder."""
+    from blogsite.config import find_site, load_config
 
-    return load_config(Path.cwd())
+    root = find_site(Path.cwd())
+    if root != Path.cwd().resolve():
+        os.chdir(root)
+    return load_config(root)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -158,22 +201,30 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_new(args: argparse.Namespace) -> int:
     from blogsite.scaffold import new_post
 
-    path = new_post(_config(), args.title, draft=args.draft)
+    tags = [t.strip() for value in args.tags for t in value.split(",") if t.strip()]
+    if args.page and tags:
+        raise UsageError(Problem("blogsite new", "a page has no tags", "leave out --tags"))
+    path = new_post(
+        _config(), args.title, draft=args.draft, tags=tags, slug=args.slug, page=args.page
+    )
     print(path)
     return 0
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from blogsite.build import build_site
+    from blogsite.config import placeholder_url
+    from blogsite.errors import count, display_path
 
     config = _config()
+    placeholder = placeholder_url(config)
+    if placeholder is not None and args.strict:
+        raise BlogsiteError(placeholder.as_error())
     result = build_site(config, output=args.output, include_drafts=args.drafts, strict=args.strict)
-    report(result.warnings)
-    from blogsite.errors import display_path
-
+    report([*([placeholder] if placeholder else []), *result.warnings])
     print(
-        f"Built {len(result.site.posts)} posts, {result.written} files into "
-        f"{display_path(result.output)}/ in {result.seconds:.2f} s"
+        f"Built {count(len(result.site.posts), 'post')}, {count(result.written, 'file')} into "
+        f"{display_path(result.output or config.output_dir(args.output))}/ in {result.seconds:.2f} s"
     )
     return 0
 
@@ -270,13 +321,26 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _chdir(folder: str | None) -> None:
+    if folder is None:
+        return
+    try:
+        os.chdir(folder)
+    except OSError as exc:
+        raise UsageError(
+            Problem(folder, f"-C {folder}: {exc.strerror}", "give the folder of your site")
+        ) from None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
+    started_in = os.getcwd()
     try:
         args = parser.parse_args(argv)
         if not args.command:
             parser.print_help()
             return 2
+        _chdir(args.chdir)
         return COMMANDS[args.command](args)
     except BlogsiteError as exc:
         report(exc.problems)
@@ -286,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 1
+    finally:
+        os.chdir(started_in)  # -C and a site found in a parent folder: for callers in-process
 
 
 def run() -> None:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from blogsite.deploy.settings import DeploySection, parse_deploy
-from blogsite.errors import BlogsiteError, Problems, did_you_mean
+from blogsite.errors import BlogsiteError, Problem, Problems, did_you_mean, display_path
 from blogsite.publish.networks import NETWORK_ORDER as NETWORKS
 from blogsite.publish.networks import SECTIONS as SOCIAL_SECTIONS
 from blogsite.publish.networks import network_class
@@ -310,6 +310,40 @@ def _check_permalink(permalink: str, text: str, problems: Problems, file: Path) 
         )
 
 
+def find_site(start: Path) -> Path:
+    """The nearest folder holding a site.toml: `start` or one of its parents; `start` when
+    there is none (load_config then says so)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    return start
+
+
+# The address `blogsite init` writes: a site published with it links every feed entry,
+# canonical link and announcement to someone else's domain.
+PLACEHOLDER_HOST = "blog.example.org"
+
+
+def placeholder_url(config: Config) -> Problem | None:
+    """A warning when [site] url is still the one `blogsite init` wrote."""
+    m = re.match(r"^https?://([^/:]+)", config.site.url)
+    if not m or m.group(1).lower() != PLACEHOLDER_HOST:
+        return None
+    try:
+        line = _key_line(config.path.read_text(encoding="utf-8"), "site", "url")
+    except (OSError, UnicodeDecodeError):
+        line = None
+    return Problem(
+        display_path(config.path),
+        f"[site] url is still the placeholder {config.site.url!r}: feeds, canonical links and "
+        "announcements would point to it",
+        'set it to your blog\'s public address, like url = "https://monblog.fr/"',
+        line,
+        warning=True,
+    )
+
+
 def load_config(root: Path | str = ".") -> Config:
     """Read `site.toml` in `root`; raise BlogsiteError listing every problem found."""
     root = Path(root).resolve()
@@ -319,8 +353,9 @@ def load_config(root: Path | str = ".") -> Config:
         raise BlogsiteError(
             _one_problem(
                 file,
-                "no site.toml here: this folder is not a blogsite site",
-                "run blogsite in your site's folder, or create a site with `blogsite init DIR`",
+                "no site.toml here or in a parent folder: this is not a blogsite site",
+                "run blogsite in your site's folder (or give it: blogsite -C DIR COMMAND), or "
+                "create a site with `blogsite init DIR`",
             )
         )
     try:

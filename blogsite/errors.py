@@ -91,6 +91,11 @@ def display_path(path: str | Path) -> str:
         return str(p)
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """ "1 post", "2 posts": a number with its noun in the right form (English messages)."""
+    return f"{n} {singular if n == 1 else plural or singular + 's'}"
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     close = get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if close:

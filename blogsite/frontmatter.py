@@ -1,8 +1,9 @@
 """Splitting a source file into front matter and body, and parsing the front matter.
 
-YAML between `---` lines is the native format; TOML between `+++` lines is accepted so that
-posts from Hugo and Zola come over unchanged. Timestamps are left as strings by the YAML
-loader so that `post.py` can give an impossible date a clear message with its line.
+YAML between `---` lines is the native format; TOML between `+++` lines is accepted too (the
+front matter Hugo and Zola write; their posts still need converting, see the README).
+Timestamps are left as strings by the YAML loader so that `post.py` can give an impossible
+date a clear message with its line.
 """
 
 from __future__ import annotations
@@ -87,6 +88,16 @@ def _parse_yaml(raw: str) -> dict[str, Any]:
     try:
         data = yaml.load(raw, Loader=_Loader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
+        tab = _tab_line(raw)
+        if tab is not None:
+            # YAML's own message points at the line before, with a generic hint.
+            raise FrontMatterError(
+                "invalid YAML front matter: a tab indents this line; YAML does not allow tabs;"
+                " use spaces",
+                "replace the tab with spaces (two for each level), and set your editor to"
+                " indent with spaces",
+                tab,
+            ) from None
         # The context mark is where the broken construct starts ("[unclosed"), which is
         # where the writer must look; the problem mark is where the parser gave up.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
@@ -107,6 +118,14 @@ def _parse_yaml(raw: str) -> dict[str, Any]:
             2,
         )
     return {str(k): v for k, v in data.items()}
+
+
+def _tab_line(raw: str) -> int | None:
+    """The file's line number of the first front-matter line indented with a tab."""
+    for number, line in enumerate(raw.split("\n"), start=2):
+        if re.match(r"^ *\t", line):
+            return number
+    return None
 
 
 def _parse_toml(raw: str) -> dict[str, Any]:

@@ -54,6 +54,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "Mentions": "Mentions",
         "mentioned this post": "a mentionné cet article",
         "Reply to": "Réponse à",
+        "Jump back to footnote %d in the text": "Revenir à l’appel de note %d dans le texte",
     },
 }
 

@@ -15,8 +15,11 @@ from re import _parser as _sre_parse
 import markdown as pymarkdown
 from markdown import inlinepatterns, treeprocessors, util
 
+from blogsite.i18n import translate
 from blogsite.typography import for_html, is_french
 
+# The title of a footnote's link back to the text (Python-Markdown's default, translated).
+BACKLINK = "Jump back to footnote %d in the text"
 MORE_MARKER = re.compile(r"<!--\s*more\s*-->", re.I)
 
 # Smart punctuation per language: straight quotes become the language's own quotes.
@@ -229,7 +232,7 @@ def _converter(lang: str) -> pymarkdown.Markdown:
                 FencedCodeExtension(),
                 CodeHiliteExtension(css_class="highlight", guess_lang=False),
                 TableExtension(),
-                FootnoteExtension(UNIQUE_IDS=False),
+                FootnoteExtension(UNIQUE_IDS=False, BACKLINK_TITLE=translate(BACKLINK, key)),
                 TocExtension(permalink=False, toc_depth="2-4"),
                 SmartyExtension(substitutions=_QUOTES.get(key, {})),
                 AttrListExtension(),

@@ -65,7 +65,9 @@ class Preview:
             self.changed.notify_all()
         took = (time.perf_counter() - started) * 1000
         if files is None:
-            print(f"Rebuild failed ({len(problems)} problems):", file=sys.stderr)
+            from blogsite.errors import count
+
+            print(f"Rebuild failed ({count(len(problems), 'problem')}):", file=sys.stderr)
             from blogsite.cli import report
 
             report(problems)

@@ -17,6 +17,16 @@ POST_ERRORS = {
         b"---\ntitle: Fine\ndate: 2024-01-01\ntags: [a, b\n---\nBody\n",
         ["posts/bad.md:", "invalid YAML front matter", "hint:"],
     ),
+    "tab in yaml": (
+        "posts/tab.md",
+        b"---\ntitle: Tab\n\tdate: 2024-01-01\n---\nBody\n",
+        ["posts/tab.md:3", "YAML does not allow tabs; use spaces", "spaces"],
+    ),
+    "tab in a yaml list": (
+        "posts/tablist.md",
+        b"---\ntitle: Tab\ndate: 2024-01-01\ntags:\n  - a\n\t- b\n---\nBody\n",
+        ["posts/tablist.md:6", "YAML does not allow tabs; use spaces"],
+    ),
     "missing title": (
         "posts/untitled.md",
         b"---\ndate: 2024-01-01\n---\nBody\n",
