@@ -155,8 +155,8 @@ def test_tags_differing_in_case_are_one_tag_with_one_spelling(tmp_path, cli):
     assert {tuple(i["tags"]) for i in feed["items"]} == {("Twitter",), ("Twitter", "musique")}
     rss = (public / "rss.xml").read_text()
     assert ">twitter<" not in rss and rss.count(">Twitter<") == 3
-    from blogsite.announce import hashtags
     from blogsite.config import load_config
+    from blogsite.publish.announce import hashtags
     from blogsite.site import load_site
 
     site = load_site(load_config(root))
