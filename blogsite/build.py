@@ -960,6 +960,7 @@ class Builder:
         equal shape digests have equal keys (Fingerprints.post_page_shape)."""
         index, groups, paths = graph["index"], graph["groups"], graph["paths"]
         published = site.is_published
+        shown = graph["fingerprints"].shown  # the cover's size: outside the post's file
         found: dict[int, tuple[str, list[int]]] = {}
         seen: dict[int, str] = {}  # post (its index) -> what its shape is of it
         for i, out in enumerate(outputs):
@@ -980,8 +981,9 @@ class Builder:
                 seen_n = seen.get(n)
                 if seen_n is None:
                     g = groups[n]
-                    seen_n = seen[n] = f"{paths[n]}\0{post.url}\0{published(post)}\0" + "\0".join(
-                        [g[name] for name in GROUPS]
+                    seen_n = seen[n] = (
+                        f"{paths[n]}\0{post.url}\0{published(post)}\0{shown(post).hex()}\0"
+                        + "\0".join([g[name] for name in GROUPS])
                     )
                 parts.append(f"{bits}\0{seen_n}")
             else:

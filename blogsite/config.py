@@ -49,6 +49,15 @@ class PublishSection:
     max_wait: int = 60
 
 
+@dataclass(frozen=True)
+class AuthorSection:
+    """The author block of the default theme (the name is [site] author)."""
+
+    bio: str = ""
+    avatar: str = ""  # a site path ("/images/me.jpg", a file in static/) or a full URL
+    links: tuple[str, ...] = ()  # other profiles, linked with rel="me"
+
+
 MODERATION_MODES = ("none", "new-authors")
 
 
@@ -71,6 +80,9 @@ class Config:
     comments: CommentsSection = field(default_factory=CommentsSection)
     social: dict[str, Any] = field(default_factory=dict)
     deploy: dict[str, DeploySection] = field(default_factory=dict)
+    author: AuthorSection = field(default_factory=AuthorSection)
+    # [extra]: the theme's own settings, handed to templates as they are (never checked).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> Path:
@@ -102,6 +114,7 @@ SECTIONS: dict[str, type] = {
     "build": BuildSection,
     "publish": PublishSection,
     "comments": CommentsSection,
+    "author": AuthorSection,
 }
 
 
@@ -283,6 +296,40 @@ def _check_comments(comments: CommentsSection, text: str, problems: Problems, fi
             )
 
 
+HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
+ACCOUNT = re.compile(r"^@?[A-Za-z0-9_]+$")
+
+
+def _check_profiles(config: Config, text: str, problems: Problems, file: Path) -> None:
+    """The author block's and the profile links' keys (the theme shows them)."""
+    author = config.author
+    for link in author.links:
+        if not HTTP_URL.match(link):
+            problems.add(
+                file,
+                f"[author] links: {link!r} is not an http(s) URL",
+                'write full addresses, for example: links = ["https://github.com/me"]',
+                _key_line(text, "author", "links"),
+            )
+    if author.avatar and not (HTTP_URL.match(author.avatar) or author.avatar.startswith("/")):
+        problems.add(
+            file,
+            f"[author] avatar {author.avatar!r} must be a site path or an http(s) URL",
+            'for example: avatar = "/images/me.jpg" (the file static/images/me.jpg)',
+            _key_line(text, "author", "avatar"),
+        )
+    for net, key, example in (("mastodon", "account", "yourname"), ("x", "handle", "yourname")):
+        section = config.social.get(net)
+        value = getattr(section, key, "") if section is not None else ""
+        if value and not ACCOUNT.match(value):
+            problems.add(
+                file,
+                f"[social.{net}] {key} {value!r} is not an account name",
+                f'write the name alone, without the server: {key} = "{example}"',
+                _key_line(text, f"social.{net}", key),
+            )
+
+
 def _check_permalink(permalink: str, text: str, problems: Problems, file: Path) -> None:
     line = _key_line(text, "site", "permalink")
     names = re.findall(r"\{([^{}]*)\}", permalink)
@@ -382,9 +429,20 @@ def load_config(root: Path | str = ".") -> Config:
     sections: dict[str, Any] = {}
     social: dict[str, Any] = {}
     deploy: dict[str, DeploySection] = {}
+    extra: dict[str, Any] = {}
     for name, values in data.items():
         if name in SECTIONS:
             sections[name] = _build_section(SECTIONS[name], name, values, text, problems, file)
+        elif name == "extra":
+            if isinstance(values, dict):
+                extra = values
+            else:
+                problems.add(
+                    file,
+                    "`extra` must be a table",
+                    "write it as an `[extra]` header followed by the theme's `key = value` lines",
+                    _key_line(text, "", name),
+                )
         elif name == "social":
             if not isinstance(values, dict):
                 problems.add(file, "`social` must be a table of networks", "", None)
@@ -407,11 +465,12 @@ def load_config(root: Path | str = ".") -> Config:
             problems.add(
                 file,
                 f"unknown table [{name}]",
-                did_you_mean(name, (*SECTIONS, "social", "deploy")),
+                did_you_mean(name, (*SECTIONS, "social", "deploy", "extra")),
                 _key_line(text, name, "") or _key_line(text, "", name),
             )
-    config = Config(root=root, social=social, deploy=deploy, **sections)
+    config = Config(root=root, social=social, deploy=deploy, extra=extra, **sections)
     _check_values(config, text, problems, file)
+    _check_profiles(config, text, problems, file)
     problems.raise_if_errors()
     return config
 

@@ -252,9 +252,12 @@ class Unkeyable(Exception):
 class Fingerprints:
     """Fingerprints of template data for one build, memoized per object."""
 
-    def __init__(self, published, groups_of) -> None:
+    def __init__(self, published, groups_of, shown=None) -> None:
         self.published = published  # Post -> bool, at this build's `now`
         self.groups_of = groups_of  # Post -> {group: hex digest}
+        # Post -> bytes: what pages show of a post that is not in its file (its cover's
+        # size, read from the picture): part of every fingerprint of the post.
+        self.shown = shown or _nothing_more
         self._memo: dict[tuple[int, tuple], bytes] = {}
         self._keep: list[Any] = []  # keeps memoized objects alive, so ids stay unique
         self._views: dict[frozenset[str], tuple] = {}
@@ -418,7 +421,7 @@ class Fingerprints:
             common = self._published.get(id(post))
             if common is None:
                 common = self._published[id(post)] = b"\x1e".join(
-                    [post.url.encode(), b"1" if self.published(post) else b"0"]
+                    [post.url.encode(), b"1" if self.published(post) else b"0", self.shown(post)]
                 )
                 self._keep.append(post)
             found = b"P" + "".join([digests[g] for g in view[0]]).encode() + common
@@ -472,6 +475,10 @@ class Fingerprints:
             plain.append("l" + "\x1f".join(link))
         bits = _bits(groups)
         return base, ((post, _bits(GROUPS)), (newer, bits), (older, bits)), "\x1e".join(plain)
+
+
+def _nothing_more(post: Post) -> bytes:
+    return b""
 
 
 def plain_groups(post: Post) -> dict[str, str]:

@@ -54,6 +54,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "Mentions": "Mentions",
         "mentioned this post": "a mentionné cet article",
         "Reply to": "Réponse à",
+        "Latest posts": "Derniers articles",
+        "About the author": "À propos de l’auteur",
+        "Profiles": "Profils",
         "Jump back to footnote %d in the text": "Revenir à l’appel de note %d dans le texte",
     },
 }

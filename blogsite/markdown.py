@@ -44,6 +44,7 @@ class Rendered:
     html: str
     toc: str
     summary_html: str  # before <!-- more -->, or the first paragraph; "" if none
+    has_more: bool = False  # whether the post holds more than its summary
 
 
 _converters: dict[str, pymarkdown.Markdown] = {}
@@ -257,15 +258,18 @@ def render_markdown(text: str, lang: str) -> Rendered:
     if len(parts) == 2:
         md.reset()
         summary = md.convert(parts[0])
+        has_more = bool(parts[1].strip())
     else:
         m = re.search(r"<p>.*?</p>", html, re.S)
         summary = m.group(0) if m else ""
+        has_more = bool((html[: m.start()] + html[m.end() :]).strip() if m else html.strip())
     # Footnote references in a summary would point at notes that are not on the page.
     summary = re.sub(r'<sup id="fnref[^"]*">.*?</sup>', "", summary, flags=re.S)
     md.reset()
-    html = for_html(html, lang)
+    # A code block wider than the screen scrolls: keyboard users must be able to reach it.
+    html = for_html(html, lang).replace("<pre>", '<pre tabindex="0">')
     summary = for_html(summary, lang)
-    return Rendered(html, toc if '<li' in toc else "", summary)
+    return Rendered(html, toc if '<li' in toc else "", summary, has_more)
 
 
 def render_inline(text: str, lang: str) -> str:

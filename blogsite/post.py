@@ -70,6 +70,7 @@ class Post:
     # Local links with their source line, encoded (blogsite.links reads them).
     links: tuple[str, ...] = ()
     explicit_summary: bool = False
+    has_more: bool = True  # more to read than the summary listings show ("Read more")
     is_page: bool = False
     url: str = ""  # site-relative path ("/2010/03/slug/"), set by the site loader
     extra: dict[str, Any] = field(default_factory=dict)
@@ -505,5 +506,7 @@ def parse_post(
         syndicate=syndicate,
         links=links,
         explicit_summary=bool(summary),
+        # A summary of its own is a teaser: whatever the body holds is more to read.
+        has_more=bool(rendered.html.strip()) if summary else rendered.has_more,
         is_page=is_page,
     )

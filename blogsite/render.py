@@ -15,9 +15,11 @@ from typing import Any
 import jinja2
 
 from blogsite import __version__
+from blogsite.author import site_author
 from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_of, count_posts, long_date, month_name, translate
+from blogsite.images import Image, SiteImages
 from blogsite.post import Post
 from blogsite.site import STATIC_DIR, Site, Tag, tag_slug
 from blogsite.theme import Theme, render_problem
@@ -104,7 +106,8 @@ class Renderer:
         self.syndication = syndication or (lambda post: [])
         self.base_path = self.config.base_path
         self.lang = self.config.site.language
-        self.fingerprints = Fingerprints(site.is_published, plain_groups)
+        self.images = SiteImages(self.config.root / STATIC_DIR, theme.static_files(), self.url)
+        self.fingerprints = Fingerprints(site.is_published, plain_groups, self._shown)
         self._bases: dict[tuple[str, str], tuple[frozenset[str], bytes | None]] = {}
         self._post_tags_memo: dict[tuple[str, ...], list[Tag]] = {}
         self.template_memo: dict[str, list] = {}  # template analyses, kept by the build cache
@@ -112,7 +115,10 @@ class Renderer:
         self._globals_memo: dict[str, dict[str, Any]] = {}
         self._tag_index: dict[str, int] | None = None  # tag slug -> its index
         self._config_key = repr(
-            (self.config.site, self.config.build, self.config.publish, self.config.social)
+            (
+                self.config.site, self.config.build, self.config.publish, self.config.social,
+                self.config.author, self.config.extra,
+            )
         )
 
     # ----- helpers exposed to templates
@@ -132,10 +138,20 @@ class Renderer:
             return image
         return self.abs_url(image)
 
+    def cover(self, post: Post) -> Image | None:
+        """The post's `image` as its cover: None without one, or when its file is missing."""
+        return self.images.find(post.image) if post.image else None
+
+    def _shown(self, post: Post) -> bytes:
+        return self.images.key(post.image)
+
     def _globals(self, lang: str) -> dict[str, Any]:
         site = self.config.site
         return {
             "site": site,
+            "author": site_author(self.config, self.images),
+            "extra": self.config.extra,
+            "cover": self.cover,
             "site_title": for_text(site.title, site.language),
             "lang": lang,
             "colon": "\u00a0:" if lang.lower().split("-")[0] == "fr" else ":",
@@ -277,6 +293,7 @@ class Renderer:
             "is_home": False,
             "noindex": False,
             "image": "",
+            "image_size": None,  # the Image of `image`, when its size is known
             "tag_feeds": [],
             "published": None,
             "updated": None,
@@ -302,9 +319,13 @@ class Renderer:
         out.append(self._not_found())
         out.append(Output("sitemap.xml", self._sitemap))
         out.append(Output("robots.txt", self._robots))
-        for rel, path in self.theme.static_files().items():
+        theme_static = self.theme.static_files()
+        for rel, path in theme_static.items():
             out.append(Output(f"static/{rel}", source=path))
         user_static = self.config.root / STATIC_DIR
+        # Browsers and feed readers ask for /favicon.ico whatever the page links to.
+        if "favicon.ico" in theme_static and not (user_static / "favicon.ico").is_file():
+            out.append(Output("favicon.ico", source=theme_static["favicon.ico"]))
         if user_static.is_dir():
             for path in sorted(user_static.rglob("*")):
                 if path.is_file() and not path.name.startswith("."):
@@ -335,6 +356,7 @@ class Renderer:
             image = self.image_url(post.image) if post.image else ""
             return {
                 "post": post,
+                "cover": self.cover(post),
                 "tags": self._post_tags(post),
                 "newer": newer,
                 "older": older,
@@ -346,6 +368,7 @@ class Renderer:
                     post.teaser,
                     kind="article",
                     image=image,
+                    image_size=self.cover(post),
                     published=post.date,
                     updated=post.updated,
                     noindex=not self.site.is_published(post),
@@ -379,7 +402,11 @@ class Renderer:
             image = self.image_url(page.image) if page.image else ""
             return {
                 "post": page,
-                "page": self.meta(page.title, page.url, page.teaser, image=image, noindex=page.draft),
+                "cover": self.cover(page),
+                "page": self.meta(
+                    page.title, page.url, page.teaser, image=image, image_size=self.cover(page),
+                    noindex=page.draft,
+                ),
             }
 
         return self._page(url_to_file(page.url), "page.html", page.lang, context)
@@ -555,7 +582,8 @@ class Renderer:
     def _not_found(self) -> Output:
         def context() -> dict[str, Any]:
             return {
-                "page": self.meta(translate("Page not found", self.lang), "/404.html", noindex=True)
+                "posts": list(self.site.posts[:LATEST_ON_404]),
+                "page": self.meta(translate("Page not found", self.lang), "/404.html", noindex=True),
             }
 
         return self._page("404.html", "404.html", None, context)
@@ -587,6 +615,8 @@ class Renderer:
     def _robots(self) -> bytes:
         return f"User-agent: *\nAllow: /\n\nSitemap: {self.abs_url('/sitemap.xml')}\n".encode()
 
+
+LATEST_ON_404 = 5  # the newest posts the "page not found" page offers
 
 # What feeds may read of a post: every field but the file's path, which they never show (so
 # their keys survive a clone of the site in another folder, as a CI checkout often is).

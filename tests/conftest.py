@@ -31,7 +31,7 @@ def make_site(tmp_path: Path) -> Callable[[str], Path]:
         target = tmp_path / name
         if name == "example":
             target.mkdir()
-            for item in ("site.toml", "posts", "pages", "comments", "theme"):
+            for item in ("site.toml", "posts", "pages", "comments", "static", "theme"):
                 src = ROOT / item
                 if src.is_dir():
                     shutil.copytree(src, target / item)

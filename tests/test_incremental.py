@@ -91,6 +91,15 @@ def make_fixture(root: Path) -> None:
         '---\ntitle: "À propos"\n---\n\nQui suis-je ? Personne.\n'
     )
     (root / "static" / "robots-extra.txt").write_text("hello\n")
+    _picture(root / "static" / "images" / "c0.png", 40, 30)
+    _replace_line(root / "posts" / "p0.md", "image", "/images/c0.png")
+
+
+def _picture(path: Path, width: int, height: int) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height)).save(path)
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -205,6 +214,16 @@ def edit(root: Path, op: tuple, state: dict) -> None:
             target.unlink()
         else:
             target.write_text(f"/* {m} */\n")
+    elif kind == "cover" and path:
+        # A cover's size is read from its file: pages showing it depend on the picture.
+        covers = ["/images/c0.png", "/images/c1.png", "https://example.com/c.jpg", "/images/no.png"]
+        _replace_line(path, "image", covers[m % 4] if m % 5 else None)
+    elif kind == "picture":
+        target = root / "static" / "images" / f"c{m % 2}.png"
+        if target.exists() and m % 3 == 0:
+            target.unlink()
+        else:
+            _picture(target, 10 + m, 5 + n)
     elif kind == "config":
         permalinks = ["/{year}/{month}/{slug}/", "/{slug}/", "/{year}/{slug}.html"]
         (root / "site.toml").write_text(
@@ -255,7 +274,7 @@ def edit_comments(folder: Path, n: int, m: int, state: dict) -> None:
 
 KINDS = ["body", "title", "date", "tags", "slug", "draft", "summary", "add", "delete", "rename",
          "template", "static", "config", "clock", "version", "broken", "page", "wipe", "comment",
-         "comment"]
+         "comment", "cover", "picture"]
 OPS = st.tuples(
     st.sampled_from(KINDS),
     st.integers(0, 11),
@@ -740,3 +759,13 @@ def test_a_failed_build_loses_no_page_to_recycling(tmp_path, monkeypatch):
     (root / "posts" / "n2.md").write_text(post_text("Second ajout", "2024-05-25", "Calme."))
     build_site(load_config(root), now=NOW)
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
+
+
+def test_a_resized_cover_picture_is_shown_at_its_new_size(tmp_path, monkeypatch):
+    """Only the picture changes (not the post): the pages showing it still get its new size,
+    whether the site's structure is the last build's or a post was added."""
+    root = tmp_path / "site"
+    make_fixture(root)
+    ops = [("picture", 0, 4), ("body", 1, 1), ("picture", 0, 8), ("add", 0, 0), ("picture", 0, 10)]
+    check_sequence(root, ops, Version(monkeypatch), with_serve=True)
+    assert 'width="20" height="5"' in (root / "public/2024/01/bonjour/index.html").read_text()

@@ -21,7 +21,7 @@ def outputs(tmp_path_factory):
     base = tmp_path_factory.mktemp("validity")
     example = base / "example"
     example.mkdir()
-    for item in ("site.toml", "posts", "pages", "comments"):
+    for item in ("site.toml", "posts", "pages", "comments", "static"):
         src = ROOT / item
         (shutil.copytree if src.is_dir() else shutil.copy)(src, example / item)
     tricky = base / "tricky"

@@ -34,6 +34,7 @@ class MastodonSection:
     instance: str = "https://mastodon.social"
     visibility: str = "public"
     template: str = ""
+    account: str = ""  # the account's name on the instance, for the profile link (rel="me")
 
 
 # What Mastodon's validator treats as a link; trailing punctuation is not part of it.

@@ -39,6 +39,7 @@ DUPLICATE = re.compile(r"duplicate", re.IGNORECASE)
 class XSection:
     api_base: str = "https://api.x.com"
     template: str = ""
+    handle: str = ""  # the account's name, for the profile link (rel="me")
 
 
 def _twitter_text() -> tuple[Any, Any]:
