@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from blogsite.config import Config
 from blogsite.images import Image, SiteImages
+from blogsite.publish.networks import LABELS, NETWORK_ORDER, network_class
 
 
 @dataclass(frozen=True)
@@ -35,16 +36,11 @@ class Author:
 def profiles(config: Config) -> tuple[Profile, ...]:
     """The author's profiles: the configured networks' accounts, then [author] links."""
     found: list[Profile] = []
-    mastodon = config.social.get("mastodon")
-    if mastodon is not None and mastodon.account:
-        instance = mastodon.instance.rstrip("/")
-        found.append(Profile("Mastodon", f"{instance}/@{mastodon.account.lstrip('@')}"))
-    bluesky = config.social.get("bluesky")
-    if bluesky is not None and bluesky.handle:
-        found.append(Profile("Bluesky", f"https://bsky.app/profile/{bluesky.handle.lstrip('@')}"))
-    x = config.social.get("x")
-    if x is not None and x.handle:
-        found.append(Profile("X", f"https://x.com/{x.handle.lstrip('@')}"))
+    for name in NETWORK_ORDER:
+        section = config.social.get(name)
+        url = network_class(name).profile_url(section) if section is not None else None
+        if url:
+            found.append(Profile(LABELS[name], url))
     for link in config.author.links:
         host = urlsplit(link).hostname or link
         found.append(Profile(host.removeprefix("www."), link))

@@ -297,11 +297,10 @@ def _check_comments(comments: CommentsSection, text: str, problems: Problems, fi
 
 
 HTTP_URL = re.compile(r"^https?://[^/\s]+(/\S*)?$")
-ACCOUNT = re.compile(r"^@?[A-Za-z0-9_]+$")
 
 
 def _check_profiles(config: Config, text: str, problems: Problems, file: Path) -> None:
-    """The author block's and the profile links' keys (the theme shows them)."""
+    """The author block's keys (the networks check their own profile keys)."""
     author = config.author
     for link in author.links:
         if not HTTP_URL.match(link):
@@ -318,16 +317,6 @@ def _check_profiles(config: Config, text: str, problems: Problems, file: Path) -
             'for example: avatar = "/images/me.jpg" (the file static/images/me.jpg)',
             _key_line(text, "author", "avatar"),
         )
-    for net, key, example in (("mastodon", "account", "yourname"), ("x", "handle", "yourname")):
-        section = config.social.get(net)
-        value = getattr(section, key, "") if section is not None else ""
-        if value and not ACCOUNT.match(value):
-            problems.add(
-                file,
-                f"[social.{net}] {key} {value!r} is not an account name",
-                f'write the name alone, without the server: {key} = "{example}"',
-                _key_line(text, f"social.{net}", key),
-            )
 
 
 def _check_permalink(permalink: str, text: str, problems: Problems, file: Path) -> None:

@@ -64,10 +64,10 @@ def page(site: Path, name: str) -> str:
 def test_rel_me_profiles_and_the_author_block(tmp_path, cli):
     site = make_theme_site(tmp_path / "site")
     assert cli(site, "build").code == 0, "build failed"
-    expected = [
+    expected = [  # in the networks' order (as "Also on"), then [author] links
+        "https://x.com/zoe_x",
         "https://piaille.fr/@zoe",
         "https://bsky.app/profile/zoe.bsky.social",
-        "https://x.com/zoe_x",
         "https://github.com/zoe",
     ]
     home = page(site, "")

@@ -98,6 +98,12 @@ class Network(ABC):
                     f'for example: {f.name} = "{default}"'))
         return problems
 
+    @classmethod
+    def profile_url(cls, section: Any) -> str | None:
+        """The account's public profile page, if its table names the account: the theme
+        links it with rel="me" (how Mastodon verifies the blog)."""
+        return None
+
     def missing_credentials(self) -> list[str]:
         """Environment variables that must be set and are not."""
         return missing(self.env_vars, self.env)

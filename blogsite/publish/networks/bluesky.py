@@ -123,6 +123,10 @@ class BlueskyNetwork(Network):
                 "", "needs a handle", 'for example: handle = "example.bsky.social"'))
         return problems
 
+    @classmethod
+    def profile_url(cls, section: Any) -> str | None:
+        return f"https://bsky.app/profile/{section.handle.lstrip('@')}" if section.handle else None
+
     @property
     def client(self) -> Client:
         if self._client is None:

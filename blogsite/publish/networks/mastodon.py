@@ -27,6 +27,7 @@ ENV_VARS = ("BLOGSITE_MASTODON_TOKEN",)
 MASTODON_DEFAULT_LIMIT = 500
 MASTODON_URL_LENGTH = 23
 VISIBILITIES = ("public", "unlisted", "private", "direct")
+ACCOUNT_NAME = re.compile(r"^@?[A-Za-z0-9_]+$")
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,17 @@ class MastodonNetwork(Network):
             problems.append(SectionProblem(
                 "visibility", f"visibility {section.visibility!r} is not valid",
                 "use one of: " + ", ".join(VISIBILITIES)))
+        if section.account and not ACCOUNT_NAME.match(section.account):
+            problems.append(SectionProblem(
+                "account", f"account {section.account!r} is not an account name",
+                'write the name alone, without the server: account = "yourname"'))
         return problems
+
+    @classmethod
+    def profile_url(cls, section: Any) -> str | None:
+        if not section.account:
+            return None
+        return f"{section.instance.rstrip('/')}/@{section.account.lstrip('@')}"
 
     def account_key(self) -> str:
         return self.account_id or self.base

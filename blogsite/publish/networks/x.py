@@ -13,6 +13,7 @@ from blogsite.publish.networks.base import (
     Network,
     RateLimited,
     Refused,
+    SectionProblem,
     SendResult,
     Unavailable,
     describe,
@@ -33,6 +34,7 @@ ENV_VARS = (
 # tweepy hard-codes its host; these are rerouted to `[social.x] api_base`.
 TWEEPY_ORIGINS = ("https://api.twitter.com/", "https://api.x.com/")
 DUPLICATE = re.compile(r"duplicate", re.IGNORECASE)
+HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,19 @@ class XNetwork(Network):
     section_class = XSection
     env_vars = ENV_VARS
     ruler = "twitter-text weighted length: URLs 23, CJK and emoji 2"
+
+    @classmethod
+    def section_problems(cls, section: Any) -> list[SectionProblem]:
+        problems = super().section_problems(section)
+        if section.handle and not HANDLE.match(section.handle):
+            problems.append(SectionProblem(
+                "handle", f"handle {section.handle!r} is not an account name",
+                'write the name alone: handle = "yourname"'))
+        return problems
+
+    @classmethod
+    def profile_url(cls, section: Any) -> str | None:
+        return f"https://x.com/{section.handle.lstrip('@')}" if section.handle else None
 
     def __init__(self, section: XSection, env: Mapping[str, str]) -> None:
         super().__init__(section, env)
