@@ -99,18 +99,15 @@ def _plan_and_apply(
 ) -> DeployReport:
     section = target.section
     started = time.monotonic()
-    plan = target.plan(site)
     if dry_run:
+        plan = target.plan(site)
         _list_plan(plan, echo)
         return DeployReport(section.name, section.shown_url, True, list(plan.uploads),
                             list(plan.deletions), plan.unchanged, plan.upload_bytes,
                             time.monotonic() - started)
-    if plan.empty:
-        return DeployReport(section.name, section.shown_url, False, unchanged=plan.unchanged,
-                            seconds=time.monotonic() - started)
     progress = Progress(section.name, stream, on_step)
     try:
-        report = target.apply(site, plan, progress)
+        report = target.deploy(site, progress)
     finally:
         progress.finish()
     report.seconds = time.monotonic() - started

@@ -27,6 +27,7 @@ from blogsite.deploy.plan import (
     LocalSite,
     Progress,
     child_env,
+    plan_then_apply,
 )
 from blogsite.deploy.settings import DeploySection, hide_password
 
@@ -173,6 +174,9 @@ class GitTarget:
         short = source[:12] if re.match(r"[0-9a-f]{40}", source) else "a folder outside git"
         return (f"Deploy {short} with blogsite {__version__}\n\n"
                 f"Source commit: {source}\nBuilt by: blogsite {__version__}\n")
+
+    def deploy(self, site: LocalSite, progress: Progress) -> DeployReport:
+        return plan_then_apply(self, site, progress)
 
     def apply(self, site: LocalSite, plan: DeployPlan, progress: Progress) -> DeployReport:
         started = time.monotonic()

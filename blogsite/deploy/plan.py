@@ -92,7 +92,19 @@ class DeployTarget(Protocol):
 
     def apply(self, site: LocalSite, plan: DeployPlan, progress: Progress) -> DeployReport: ...
 
+    def deploy(self, site: LocalSite, progress: Progress) -> DeployReport:
+        """Plan and apply (a target that learns the plan while applying does it in one go)."""
+        ...
+
     def close(self) -> None: ...
+
+
+def plan_then_apply(target: DeployTarget, site: LocalSite, progress: Progress) -> DeployReport:
+    plan = target.plan(site)
+    if plan.empty:
+        section = target.section
+        return DeployReport(section.name, section.shown_url, False, unchanged=plan.unchanged)
+    return target.apply(site, plan, progress)
 
 
 def human_bytes(count: int) -> str:
@@ -134,9 +146,12 @@ class Progress:
 
     def _draw(self, what: str) -> None:
         width = shutil.get_terminal_size((80, 20)).columns
-        total = max(self.total, self.done, 1)
-        filled = int(20 * self.done / total)
-        head = f"{self.label} [{'#' * filled}{'.' * (20 - filled)}] {self.done}/{total} "
+        if self.total:
+            total = max(self.total, self.done)
+            filled = int(20 * self.done / total)
+            head = f"{self.label} [{'#' * filled}{'.' * (20 - filled)}] {self.done}/{total} "
+        else:  # rsync finds the changes as it goes: no total to show
+            head = f"{self.label} {self.done} file(s) "
         line = (head + what)[: max(width - 1, 10)]
         self.stream.write("\r" + line.ljust(width - 1))
         self.stream.flush()

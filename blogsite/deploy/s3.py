@@ -21,7 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from blogsite.deploy.plan import DeployFailure, DeployPlan, DeployReport, LocalSite, Progress, html_last
+from blogsite.deploy.plan import (
+    DeployFailure,
+    DeployPlan,
+    DeployReport,
+    LocalSite,
+    Progress,
+    html_last,
+    plan_then_apply,
+)
 from blogsite.deploy.settings import DeploySection
 
 FEEDS = {
@@ -170,6 +178,9 @@ class S3Target:
             first = errors[0]
             raise DeployFailure(f"could not delete {first.get('Key')}: {first.get('Message')}",
                                 "check that this identity may s3:DeleteObject in the bucket")
+
+    def deploy(self, site: LocalSite, progress: Progress) -> DeployReport:
+        return plan_then_apply(self, site, progress)
 
     def apply(self, site: LocalSite, plan: DeployPlan, progress: Progress) -> DeployReport:
         started = time.monotonic()

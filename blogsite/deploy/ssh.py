@@ -122,9 +122,17 @@ class SshTarget:
         return DeployPlan(self.section.name, uploads, tuple(found.deletions),
                           len(set(site.files) - set(uploads)), site.size_of(uploads))
 
+    def deploy(self, site: LocalSite, progress: Progress) -> DeployReport:
+        """One rsync run: it finds what changed as it sends it (a separate dry run first would
+        checksum every file on both sides twice)."""
+        return self._apply(site, progress)
+
     def apply(self, site: LocalSite, plan: DeployPlan, progress: Progress) -> DeployReport:
-        started = time.monotonic()
         progress.start(len(plan.uploads) + len(plan.deletions))
+        return self._apply(site, progress)
+
+    def _apply(self, site: LocalSite, progress: Progress) -> DeployReport:
+        started = time.monotonic()
         found = self._run(self.command(site, dry_run=False), progress)
         done = self._plan_of(site, found)
         return DeployReport(self.section.name, self.section.shown_url, False, list(done.uploads),

@@ -3,6 +3,7 @@ to upload anything but what the last successful build wrote."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -136,3 +137,25 @@ def test_the_github_actions_recipes_restore_the_cache_then_build_deploy_publish(
     for step in steps:
         for value in (step.get("env") or {}).values():
             assert value.startswith("${{ secrets."), value
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stream", "shown"), [(_Terminal(), True), (io.StringIO(), False)],
+                         ids=["terminal", "log"])
+def test_the_progress_bar_shows_on_a_terminal_only(stream, shown):
+    from blogsite.deploy.plan import Progress
+
+    steps: list[str] = []
+    progress = Progress("web", stream, on_step=lambda action, path: steps.append(path))
+    progress.start(2)
+    progress.step("uploading", "réseaux-sociaux/index.html")
+    progress.step("deleting", "vieux/index.html")
+    progress.finish()
+    assert steps == ["réseaux-sociaux/index.html", "vieux/index.html"]
+    text = stream.getvalue()
+    assert ("web [" in text and "2/2" in text and "deleting vieux/index.html" in text) == shown
+    assert shown or text == ""
