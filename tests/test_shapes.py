@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import blogsite.build as build_module
@@ -32,6 +32,9 @@ def _general(tags: list[Tag], names: tuple[str, ...]) -> list[Tag]:
 WORDS = st.sampled_from(["vélo", "velo", "Vélo", "jazz", "Jazz", "a", "b c", "b-c", "c"])
 
 
+# No deadline: the first example pays slugify's cold start (578 ms on a loaded machine, then
+# 0.3 ms), which Hypothesis reported as a flaky failure in two full runs.
+@settings(deadline=None)
 @given(st.lists(WORDS, max_size=6), st.lists(WORDS, max_size=4).map(tuple))
 def test_a_post_shows_the_tags_it_names_by_name_slug_or_spelling(spellings, names):
     # As a site makes them: one tag per slug, named as its first post spells it.
