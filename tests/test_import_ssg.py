@@ -34,6 +34,7 @@ OLD_URLS = {
     "jekyll-pretty": {
         "/2014/07/04/hello-world/": "/2014/07/hello-world/",
         "/notes/misc/2014/08/01/a-note/": "/2014/08/a-note/",
+        "/notes/2014/07/20/hello-world/": "/2014/07/hello-world-2/",
         "/colophon/": "/colophon/",
     },
     "hugo": {
@@ -167,6 +168,12 @@ def test_jekyll_posts_keep_their_content(imported):
     assert not (site / "pages/index.md").exists() and not (site / "pages/README.md").exists()
     assert "index.md: the home page, not imported" in report
     assert "old URL /tags/voyage/ is one of blogsite's own pages, not kept" in report
+
+
+def test_two_posts_of_a_month_with_one_slug_both_come_over(imported):
+    site, report = imported["jekyll-pretty"]
+    assert "slug 'hello-world' was another post's URL too: 'hello-world-2'" in report
+    assert "title: Hello again" in (site / "posts/hello-world-2.md").read_text()
 
 
 def test_hugo_shortcodes_keys_and_zero_time(imported):

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from blogsite.config import Config
 from blogsite.importers.ssg.assets import AssetFinder
 from blogsite.importers.ssg.language import detect_language
-from blogsite.importers.ssg.meta import SUMMARY_KEYS, first_text, image_of, is_draft, updated_of
+from blogsite.importers.ssg.meta import (
+    SUMMARY_KEYS,
+    first_text,
+    image_of,
+    is_draft,
+    updated_of,
+    zero_date_keys,
+)
 from blogsite.importers.ssg.model import ImportedDoc, ImportReport, Kind, SourceDoc, SourceSite
 from blogsite.importers.ssg.permalinks import as_alias
 from blogsite.importers.ssg.refs import Refs
@@ -45,21 +53,41 @@ def _language(doc: SourceDoc, site: SourceSite, config: Config, report: ImportRe
     return lang
 
 
+def _first_free(base: str, used: Callable[[str], bool]) -> str:
+    """`base`, else `base-2`, `base-3`... whichever is not used yet."""
+    candidate, counter = base, 2
+    while used(candidate):
+        candidate, counter = f"{base}-{counter}", counter + 1
+    return candidate
+
+
 def plan(site: SourceSite, config: Config, report: ImportReport) -> tuple[list[Planned], Refs]:
     make_url = url_maker(config)
     names: set[tuple[Kind, str]] = set()
+    urls: set[str] = set()
     planned: list[Planned] = []
     refs = Refs()
     for doc in site.docs:
-        slug = slugify(doc.slug or doc.title or Path(doc.rel).stem)
         lang = _language(doc, site, config, report)
-        name, counter = slug, 2
-        while (doc.kind, name) in names:
-            name, counter = f"{slug}-{counter}", counter + 1
+
+        def url_of(slug: str, doc: SourceDoc = doc, lang: str | None = lang) -> str:
+            if doc.kind is Kind.PAGE:
+                return f"/{slug}/"
+            return str(make_url(doc.date, slug, lang or config.site.language))
+
+        wanted = slugify(doc.slug or doc.title or Path(doc.rel).stem)
+        # Two posts of one month with one slug would share a URL: the second gets "-2".
+        slug = _first_free(wanted, lambda s: url_of(s) in urls)
+        if slug != wanted:
+            report.notes.append(f"{doc.rel}: slug {wanted!r} was another post's URL too: {slug!r}")
+        def name_used(name: str, kind: Kind = doc.kind) -> bool:
+            return (kind, name) in names
+
+        name = _first_free(slug, name_used)
         names.add((doc.kind, name))
-        url = make_url(doc.date, slug, lang or config.site.language) if doc.kind is Kind.POST else f"/{slug}/"
-        planned.append(Planned(doc, name, slug, lang, url))
-        refs.add(doc, url)
+        urls.add(url_of(slug))
+        planned.append(Planned(doc, name, slug, lang, url_of(slug)))
+        refs.add(doc, url_of(slug))
     return planned, refs
 
 
@@ -104,7 +132,10 @@ def finish(item: Planned, site: SourceSite, refs: Refs, finder: AssetFinder,
     draft = is_draft(doc.meta)
     if doc.kind is Kind.POST and doc.date is None and not draft:
         draft = True
-        doc.notes.append("no date in the front matter or the file name: imported as a draft")
+        raw = doc.meta.get("date")
+        why = f"`date` {raw!r} is not a date" if raw and not zero_date_keys(doc.meta) else (
+            "no date in the front matter or the file name")
+        doc.notes.append(f"{why}: imported as a draft")
     title = doc.title or item.slug.replace("-", " ").capitalize()
     if not doc.title:
         doc.notes.append(f"no title: named {title!r} after its slug")
