@@ -9,6 +9,8 @@ from typing import Any
 # Below these, a guess is a coin toss: the post keeps the site's language.
 MIN_WORDS = 12
 MIN_CONFIDENCE = 0.5
+# A few paragraphs tell the language as well as a whole post, in a fraction of the time.
+SAMPLE_CHARS = 1200
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +37,7 @@ def detect_language(markdown: str) -> str | None:
     text = prose_of(markdown)
     if len(text.split()) < MIN_WORDS:
         return None
-    values = _detector().compute_language_confidence_values(text[:4000])
+    values = _detector().compute_language_confidence_values(text[:SAMPLE_CHARS])
     if not values or values[0].value < MIN_CONFIDENCE:
         return None
     return str(values[0].language.iso_code_639_1.name).lower()

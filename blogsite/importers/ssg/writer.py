@@ -16,6 +16,8 @@ import yaml
 
 from blogsite.importers.ssg.model import Asset, ImportedDoc, ImportReport, Kind
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
 
 @dataclass(frozen=True)
 class WriteOptions:
@@ -44,7 +46,7 @@ def front_matter(doc: ImportedDoc) -> dict[str, Any]:
 
 
 def render_doc(doc: ImportedDoc) -> str:
-    head = yaml.safe_dump(front_matter(doc), sort_keys=False, allow_unicode=True, width=1000)
+    head = yaml.dump(front_matter(doc), Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
     return f"---\n{head}---\n{doc.body.strip()}\n"
 
 
