@@ -18,7 +18,6 @@ from blogsite.importers.ssg.dates import is_zero_time, parse_foreign_date
 SUMMARY_KEYS = ("summary", "description", "excerpt")
 UPDATED_KEYS = ("updated", "lastmod", "modified", "last_modified_at", "last_modified")
 TAG_KEYS = ("tags", "categories", "category", "tag")
-ALIAS_KEYS = ("aliases", "redirect_from", "alias")
 IMAGE_KEYS = ("image", "images", "cover", "featured_image", "thumbnail")
 
 

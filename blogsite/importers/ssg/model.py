@@ -91,7 +91,6 @@ class ImportReport:
     unknown_syntax: list[str] = field(default_factory=list)  # "file: snippet"
     languages: list[str] = field(default_factory=list)  # "file: en"
     notes: list[str] = field(default_factory=list)  # "file: what happened"
-    skipped: list[str] = field(default_factory=list)
 
 
 class Converter(Protocol):

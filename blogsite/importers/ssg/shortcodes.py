@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _FENCE_RE = re.compile(r"^([ \t]*)(`{3,}|~{3,})[^\n]*\n.*?^\1\2[ \t]*$", re.M | re.S)
@@ -122,10 +121,3 @@ def fenced(code: str, language: str) -> str:
     fence = "`" * (longest + 1)
     lang = re.sub(r"[^\w+#.-]", "", language)
     return f"\n{fence}{lang}\n{code.strip(chr(10))}\n{fence}\n"
-
-
-Replacer = Callable[[re.Match[str]], str]
-
-
-def substitute(pattern: re.Pattern[str], text: str, replace: Replacer) -> str:
-    return pattern.sub(replace, text)
