@@ -1,8 +1,8 @@
 """Writing imported posts, pages and files into the site, safely.
 
-Idempotent: a file already holding what the import would write is left alone, and a file
-that differs (edited since the last import) is kept unless --force. Nothing else in the
-site is touched.
+Posts and pages go through the writer shared by every import (blogsite.importers.writer):
+a second import writes nothing, and a file edited since is kept unless --force. Files the
+posts use are copied into static/ under the same rule.
 """
 
 from __future__ import annotations
@@ -50,26 +50,20 @@ def render_doc(doc: ImportedDoc) -> str:
     return f"---\n{head}---\n{doc.body.strip()}\n"
 
 
-def _write(path: Path, data: bytes, label: str, report: ImportReport, force: bool) -> None:
-    if path.is_file():
-        if path.read_bytes() == data:
-            report.unchanged.append(label)
-            return
-        if not force:
-            report.kept_edited.append(label)
-            return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".import-tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
-    report.written.append(label)
-
-
 def write_docs(root: Path, docs: list[ImportedDoc], report: ImportReport, options: WriteOptions) -> None:
-    for doc in docs:
-        folder = "posts" if doc.kind is Kind.POST else "pages"
-        label = f"{folder}/{doc.name}.md"
-        _write(root / label, render_doc(doc).encode("utf-8"), label, report, options.force)
+    """Through the shared writer of every import: it remembers what it wrote, so an
+    untouched file is brought up to date and an edited one is kept unless --force."""
+    from blogsite.importers.writer import PlannedFile, write
+
+    files = [PlannedFile(f"{doc_folder(doc)}/{doc.name}.md", render_doc(doc)) for doc in docs]
+    result = write(root, files, force=options.force)
+    report.written += result.written
+    report.unchanged += result.unchanged
+    report.kept_edited += result.skipped
+
+
+def doc_folder(doc: ImportedDoc) -> str:
+    return "posts" if doc.kind is Kind.POST else "pages"
 
 
 def copy_assets(root: Path, assets: list[Asset], report: ImportReport, options: WriteOptions) -> None:
