@@ -239,6 +239,12 @@ def test_a_second_import_changes_nothing_and_keeps_edited_posts(imported, tmp_pa
     assert "Mon tout premier billet" in edited.read_text()
     code, out, _ = run(site, "import", str(source), "--force")
     assert code == 0 and "Mon tout premier billet" not in edited.read_text()
+    # A post changed at the source, and not edited here since, is brought up to date.
+    changed = source / "content/posts/second.md"
+    changed.write_text(changed.read_text().replace("Quelques accords", "Quelques accords mineurs"))
+    code, out, _ = run(site, "import", str(source))
+    assert code == 0 and "1 files written, 5 unchanged, 0 kept" in out
+    assert "Quelques accords mineurs" in (site / "posts/le-deuxieme.md").read_text()
 
 
 def test_no_images_leaves_links_and_copies_nothing(tmp_path):
