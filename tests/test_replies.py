@@ -412,3 +412,37 @@ def test_comments_config_keys_are_checked(site: World) -> None:
     assert "moderation 'all' is not valid" in text
     assert "block must be a list of strings" in text
     assert "backfeed_days must not be negative" in text
+
+
+# -- publish runs the backfeed -----------------------------------------------------------------
+
+
+def test_publish_fetches_replies_after_announcing(site: World) -> None:
+    m = site.mastodon
+    m.add_reply(remote_id(site, NEW, "mastodon"), m.add_account("jp", "JP"), "<p>Bravo</p>")
+    report = site.publish()
+    assert not report.failed and report.outcomes == []
+    assert "Fetching replies…" in site.output and "Rebuilding with the new replies…" in site.output
+    assert len(comments(site)) == 1
+    site.output.clear()
+    again = site.publish()
+    assert not again.failed and "No new replies." in site.output
+    assert not any(line.startswith("Rebuilding") for line in site.output)
+
+
+def test_publish_backfeed_off_and_dry_run_fetch_nothing(site: World) -> None:
+    site.mastodon.clear_log()
+    site.publish(dry_run=True)
+    assert not site.mastodon.requests_for("/context")
+    set_comments(site, "backfeed = false")
+    site.publish()
+    assert not site.mastodon.requests_for("/context")
+
+
+def test_backfeed_failure_never_blocks_an_announcement(world: World) -> None:  # noqa: F811
+    world.mastodon.inject(ServerError(502), times=None, match="/context")
+    report = world.publish()
+    world.assert_exactly_once()
+    assert report.failed and report.backfeed_failed and not report.announcing_failed
+    assert any("its replies are read on the next run" in line for line in world.output)
+    assert not any("Some announcements did not go out" in line for line in world.output)

@@ -2,8 +2,8 @@
 
 check the setup -> build (refusing doubtful front matter) -> deploy (`[publish] deploy`, then
 the `[deploy.*]` targets) -> choose what is news ->
-compose the texts -> verify live -> send (or show, in a dry run) -> rebuild and redeploy ->
-summary. Each step is a short function here or a module of this package.
+compose the texts -> verify live -> send (or show, in a dry run) -> fetch the replies
+(backfeed) -> rebuild and redeploy -> summary. Each step is a short function here or a module of this package.
 """
 
 from __future__ import annotations
@@ -121,7 +121,9 @@ def _run(run: Run, slugs: list[str], now: datetime | None) -> PublishReport:
             dry_run_report(jobs, run.nets, live, run.report, run.say)
         else:
             _send(run, jobs, live)
-            _rebuild(run, site.now, output)
+    fed = _backfeed(run)
+    if run.report.sent or fed:
+        _rebuild(run, site.now, output)
     summary(run.report, run.say)
     return run.report
 
@@ -175,13 +177,35 @@ def _send(run: Run, jobs: list[Job], live: dict[str, str]) -> None:
     sender.send_all(jobs, not_live)
 
 
+def _backfeed(run: Run) -> bool:
+    """The replies to recent announcements ([comments] backfeed), after the sends, also when
+    there was nothing to send: True if the comments changed. Its failures are reported and
+    make the exit status 1, but never touch an announcement."""
+    if run.dry_run or not run.config.comments.backfeed or not run.nets:
+        return False
+    from blogsite.replies import backfeed
+
+    run.say("Fetching replies…")
+    try:
+        fed = backfeed(run.config, run.nets, run.say)
+    except BlogsiteError as exc:
+        run.say(f"error: replies: {exc}")
+        run.report.backfeed_failed = True
+        return False
+    except Exception as exc:  # noqa: BLE001 - reported, never a traceback, never a lost send
+        run.say(f"error: replies could not be fetched: {scrub(repr(exc), run.env)}")
+        run.report.backfeed_failed = True
+        return False
+    run.report.backfeed_failed = fed.failed
+    return fed.changed
+
+
 def _rebuild(run: Run, now: datetime, output: Path | None) -> None:
-    """So that the post pages link to their announcements."""
-    if not run.report.sent:
-        return
+    """So that the post pages link to their announcements and show the new replies."""
     from blogsite.build import build_site
 
-    run.say("Rebuilding so the posts link to their announcements…")
+    run.say("Rebuilding so the posts link to their announcements…" if run.report.sent
+            else "Rebuilding with the new replies…")
     try:
         build_site(run.config, strict=False, now=now)
         if run.config.publish.deploy:

@@ -36,10 +36,15 @@ class PublishReport:
     dry_run: bool = False
     old: list[Old] = field(default_factory=list)  # left out by the never-flood rule
     errors: list[str] = field(default_factory=list)
+    backfeed_failed: bool = False  # replies left for the next run (the backfeed says which)
 
     @property
     def failed(self) -> bool:
-        """Something that should have gone out did not: the CLI exits 1."""
+        """Something that should have gone out (or come back) did not: the CLI exits 1."""
+        return self.announcing_failed or self.backfeed_failed
+
+    @property
+    def announcing_failed(self) -> bool:
         if self.errors:
             return True
         return any(o.state in ("pending", "failed") for o in self.outcomes)

@@ -81,7 +81,7 @@ def summary(report: PublishReport, say: Callable[[str], None]) -> None:
             say(f"    {o.label}: {verb}" + (f": {o.detail}" if o.detail else ""))
     for error in report.errors:
         say(f"error: {error}")
-    if report.failed:
+    if report.announcing_failed:
         say(f"Some announcements did not go out; they stay in {LEDGER_FILE} and the next "
             "`blogsite publish` retries them.")
 
