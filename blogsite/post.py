@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -300,7 +300,29 @@ def parse_date(
         return None
     if result.tzinfo is None:
         result = result.replace(tzinfo=zone)
+    if not _within_calendar(result):
+        reader.error(
+            key,
+            f"`{key}` {result.isoformat()} is too close to the limits of the calendar "
+            "(years 1 to 9999) to be shown in every time zone",
+            f"use a moment between {DATE_MIN.date().isoformat()} and "
+            f"{DATE_MAX.date().isoformat()} (UTC)",
+        )
+        return None
     return result
+
+
+# Pages, feeds and sorting show a date in the site's zone, in UTC and as a timestamp: a
+# day's margin inside Python's calendar keeps every time zone (at most 26 hours apart) in it.
+DATE_MIN = datetime(1, 1, 2, tzinfo=UTC)
+DATE_MAX = datetime(9999, 12, 30, 23, 59, 59, tzinfo=UTC)
+
+
+def _within_calendar(moment: datetime) -> bool:
+    try:
+        return DATE_MIN <= moment.astimezone(UTC) <= DATE_MAX
+    except (OverflowError, ValueError):
+        return False
 
 
 FILE_NAME_DATE_RE = re.compile(r"^(\d{4})-(\d\d)-(\d\d)-(.+)$")
@@ -323,7 +345,10 @@ def file_name_date(path: Path, zone: ZoneInfo) -> FileNameDate | None:
         day = date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
     except ValueError:
         return None
-    return FileNameDate(datetime.combine(day, time(0, 0), tzinfo=zone), slugify(m.group(4)))
+    when = datetime.combine(day, time(0, 0), tzinfo=zone)
+    if not _within_calendar(when):
+        return None  # as if the name had no date: the post's own `date` is asked for
+    return FileNameDate(when, slugify(m.group(4)))
 
 
 def _plain(html: str) -> str:

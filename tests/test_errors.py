@@ -82,6 +82,28 @@ POST_ERRORS = {
         b"---\ntitle: T\ndate: 2024-01-01\nsyndicate: [mastodn]\n---\nBody\n",
         ["posts/synd.md:4", "unknown network", "did you mean `mastodon`?"],
     ),
+    # The tricky site is in New York: these moments have no date there (before year 1 or
+    # after 9999), and used to crash every command with an OverflowError.
+    "first moment of the calendar": (
+        "posts/year1.md",
+        b"---\ntitle: T\ndate: 0001-01-01T00:00:00Z\n---\nBody\n",
+        ["posts/year1.md:3", "too close to the limits of the calendar", "0001-01-02"],
+    ),
+    "last moment of the calendar": (
+        "posts/year9999.md",
+        b"---\ntitle: T\ndate: 9999-12-31T23:59:59-12:00\n---\nBody\n",
+        ["posts/year9999.md:3", "too close to the limits of the calendar", "9999-12-30"],
+    ),
+    "updated at the first moment": (
+        "posts/updated1.md",
+        b"---\ntitle: T\ndate: 2024-01-01\nupdated: \"0001-01-01T00:00:00Z\"\n---\nBody\n",
+        ["posts/updated1.md:4", "`updated`", "too close to the limits of the calendar"],
+    ),
+    "file name at the first day": (
+        "posts/0001-01-01-premier.md",
+        b"---\ntitle: T\n---\nBody\n",
+        ["posts/0001-01-01-premier.md:2", "has no date"],
+    ),
 }
 
 
