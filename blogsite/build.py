@@ -43,7 +43,6 @@ from blogsite.cache import (
     cache_disabled,
     code_fingerprint,
     digest,
-    tree_files,
 )
 from blogsite.comments import folder_for
 from blogsite.config import Config
@@ -61,7 +60,16 @@ from blogsite.manifest import (
     read_shapes,
     same_stat,
 )
-from blogsite.output import OutputFiles, check_output_dir, remove_output_file
+from blogsite.output import (
+    OutputFiles,
+    check_output_dir,
+    claim_output,
+    holds_only,
+    owned_record,
+    read_owned,
+    remove_output_file,
+    write_owned,
+)
 from blogsite.post import Post, with_url
 from blogsite.records import Contents, groups_of, parse_records
 from blogsite.site import (
@@ -145,14 +153,18 @@ def build_site(
     strict: bool = False,
     now: datetime | None = None,
     cache: bool | None = None,
+    keep_unknown: bool = False,
 ) -> BuildResult:
     """Build the site into its output folder (default from site.toml).
 
     `cache=False` (or BLOGSITE_CACHE=0 in the environment) builds from scratch, serially,
-    without reading or writing .blogsite-cache/.
+    without the cache of .blogsite-cache/ (only the record of the files it wrote, see
+    blogsite.output). A non-empty output folder blogsite has no record of writing is
+    refused unless `keep_unknown`, which keeps its files and builds around them.
     """
     out_dir = config.output_dir(output)
     builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now, cache=cache)
+    builder.keep_unknown = keep_unknown
     try:
         return builder.build(out_dir)
     finally:
@@ -235,6 +247,7 @@ class Builder:
         self.snapshot_urls: dict[str, str] = {}
         self.snapshot_urls_foreign = False
         self.url_setting = ""
+        self.keep_unknown = False
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -771,8 +784,14 @@ class Builder:
         self._lap("outputs")
 
         known: dict[str, list] = manifest["files"] if manifest is not None else {}
+        record = owned_record(self.config.root, str(where))
+        recorded = read_owned(record, str(where))
+        if recorded is None and manifest is not None:
+            recorded = frozenset(known)
+        produced = {out.path for out in outputs}
+        owned = claim_output(out_dir, recorded, produced, self.keep_unknown)
         on_disk = out_dir.is_dir()
-        old = known if on_disk else {}  # what is in the output folder now
+        old = {rel: entry for rel, entry in known.items() if rel in owned} if on_disk else {}
         # Without a manifest every page is rendered: keys are then computed by the workers
         # that render (in parallel), not here.
         self.defer_keys = not known and self.use_cache
@@ -849,13 +868,21 @@ class Builder:
             self.contents.prefetch(site.all_posts)
         self._lap("prefetch")
         staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
+        # A folder that holds anything blogsite did not write is never swapped out: the
+        # site is written around those files, in place.
+        staged = staged and (not on_disk or holds_only(out_dir, owned))
+        # Recorded before any file is written: whatever a build dies after is ours.
+        write_owned(record, str(where), owned | produced)
         if staged:
             entries, changed = self._write_staged(
                 out_dir, outputs, keys, todo, unchanged, old, stored, known
             )
         else:
             todo = sorted(todo + list(stored))
-            entries, changed = self._write_in_place(out_dir, outputs, keys, todo, unchanged, old)
+            entries, changed = self._write_in_place(
+                out_dir, outputs, keys, todo, unchanged, old, owned
+            )
+        write_owned(record, str(where), produced)
         if self.pages is not None and (staged or changed > 50):
             # Small edits leave a few stale pages behind; the next large build clears them.
             self.pages.prune({entry[1] for entry in entries.values()})
@@ -1037,7 +1064,7 @@ class Builder:
 
         return key
 
-    def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old):
+    def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old, owned):
         """Render what changed, each page into a temporary file beside its own, then
         replace the changed files one by one. The workers that render write those files
         (a new post changes every home page: a thousand files on a large site), and no
@@ -1132,7 +1159,7 @@ class Builder:
                     except OSError:
                         pass
         produced = {out.path for out in outputs}
-        for rel in old:
+        for rel in owned:
             if rel not in produced:
                 changed += remove_output_file(out_dir, rel)
         return entries, changed
@@ -1319,14 +1346,6 @@ class Builder:
                     self.deps[i] = deps
             self._lap("write:pages")
 
-            if old:  # keep the files the previous build did not write (not ours to delete)
-                for rel in tree_files(out_dir):
-                    if rel not in produced and rel not in old:
-                        target = place(rel)
-                        try:
-                            os.link(out_dir / rel, target)
-                        except OSError:
-                            shutil.copy2(out_dir / rel, target)
             for out in outputs:
                 entry = old.get(out.path)
                 if entry is None or entry[1] != entries[out.path][1]:

@@ -23,7 +23,8 @@ EXAMPLES = {
     '  blogsite new "Influence" --tags "Twitter, Réseaux sociaux" --slug influence\n'
     '  blogsite new "À propos" --page',
     "build": "example:\n  blogsite build\n  blogsite build --drafts --output /tmp/preview\n"
-    "  blogsite build --strict        # warnings (misspelled keys) become errors",
+    "  blogsite build --strict        # warnings (misspelled keys) become errors\n"
+    "  blogsite build --output /var/www/html --keep-unknown   # keep the files already there",
     "serve": "example:\n  blogsite serve\n  blogsite serve --port 8080 --host 0.0.0.0",
     "check": "example:\n  blogsite check",
     "import": "example:\n  blogsite import ../my-jekyll-blog\n  blogsite import ../my-hugo-site --no-images\n"
@@ -128,6 +129,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="include drafts and future posts")
     p.add_argument("--strict", action="store_true", help="treat warnings as errors")
     p.add_argument("--output", metavar="DIR", help="output folder (default: [build] output)")
+    p.add_argument(
+        "--keep-unknown",
+        action="store_true",
+        help="build into a folder holding files blogsite did not write, keeping them",
+    )
 
     p = add("serve", "Preview the site with live reload; drafts are shown.")
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
@@ -220,7 +226,10 @@ def cmd_build(args: argparse.Namespace) -> int:
     placeholder = placeholder_url(config)
     if placeholder is not None and args.strict:
         raise BlogsiteError(placeholder.as_error())
-    result = build_site(config, output=args.output, include_drafts=args.drafts, strict=args.strict)
+    result = build_site(
+        config, output=args.output, include_drafts=args.drafts, strict=args.strict,
+        keep_unknown=args.keep_unknown,
+    )
     report([*([placeholder] if placeholder else []), *result.warnings])
     print(
         f"Built {count(len(result.site.posts), 'post')}, {count(result.written, 'file')} into "

@@ -1,12 +1,15 @@
-"""The output folder: never replacing a folder blogsite did not write, deleting only the
-files a build wrote, and swapping a whole new site in with two renames."""
+"""The output folder: the record of the files blogsite wrote there (the only ones it ever
+deletes or replaces), the refusal of a folder holding files it did not write, and the
+removal of a file a build no longer makes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import json
+import os
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from blogsite.cache import CACHE_DIR
+from blogsite.cache import CACHE_DIR, digest
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.site import POSTS_DIR
@@ -49,6 +52,7 @@ class OutputFiles(Mapping):
 
 
 def check_output_dir(config: Config, out_dir: Path) -> None:
+    """Refuse an output folder that is the site itself (or holds it), or a file."""
     resolved = out_dir.resolve()
     root = config.root.resolve()
     if (
@@ -64,19 +68,122 @@ def check_output_dir(config: Config, out_dir: Path) -> None:
                 'choose a folder of its own, like [build] output = "public"',
             )
         )
-    if resolved.is_dir() and any(resolved.iterdir()) and not looks_built(resolved):
-        raise BlogsiteError(
-            Problem(
-                display_path(out_dir),
-                "the output folder exists and was not written by blogsite; refusing to replace it",
-                "empty or remove it, or build elsewhere with --output DIR",
-            )
-        )
     if resolved.exists() and not resolved.is_dir():
         raise BlogsiteError(
             Problem(display_path(out_dir), "the output path is a file, not a folder", "remove it")
         )
 
 
-def looks_built(folder: Path) -> bool:
-    return (folder / "sitemap.xml").is_file() or (folder / "index.html").is_file()
+# ----- what blogsite wrote into an output folder (the only files it may ever delete)
+
+OWNED_FORMAT = "blogsite-owned-1"
+KEEP_UNKNOWN_HINT = (
+    "build into an empty or new folder, or pass --keep-unknown to keep the files blogsite did not "
+    "write and build the site around them (a file at a path the site produces is replaced)"
+)
+
+
+def owned_record(root: Path, where: str) -> Path:
+    """The file listing what blogsite wrote into the output folder `where`. It lives in
+    .blogsite-cache/ but is not part of the cache: a cache of other code is dropped, this
+    record is kept (without it, the next build would refuse the folder)."""
+    name = digest(where.encode("utf-8", "surrogateescape"))
+    return root / CACHE_DIR / "owned" / f"{name}.json"
+
+
+def read_owned(record: Path, where: str) -> frozenset[str] | None:
+    """The files blogsite wrote into `where`, None if it has no sound record of them."""
+    try:
+        value = json.loads(record.read_bytes())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(value, dict) or value.get("format") != OWNED_FORMAT or value.get("output") != where:
+        return None
+    files = value.get("files")
+    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+        return None
+    if value.get("check") != digest("\n".join(files).encode("utf-8", "surrogateescape")):
+        return None  # damaged: the folder counts as foreign, never as ours
+    return frozenset(files)
+
+
+def write_owned(record: Path, where: str, files: Iterable[str]) -> None:
+    """Record (through a temporary file and a rename) that blogsite wrote `files`."""
+    listed = sorted(files)
+    value = {
+        "format": OWNED_FORMAT,
+        "output": where,
+        "files": listed,
+        "check": digest("\n".join(listed).encode("utf-8", "surrogateescape")),
+    }
+    tmp = record.with_name(f".{record.name}.{os.getpid()}")
+    try:
+        record.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, record)
+    except OSError:
+        # Unrecorded, the files count as foreign: the next build refuses the folder rather
+        # than deleting anything.
+        tmp.unlink(missing_ok=True)
+
+
+def claim_output(
+    out_dir: Path, owned: frozenset[str] | None, produced: Iterable[str], keep_unknown: bool
+) -> frozenset[str]:
+    """The files of out_dir blogsite may replace or delete (those it wrote); raise when the
+    folder holds files it did not write where it would have to touch them."""
+    if not out_dir.is_dir():
+        return owned or frozenset()
+    if owned is None:
+        with os.scandir(out_dir) as entries:
+            if next(entries, None) is not None and not keep_unknown:
+                raise BlogsiteError(
+                    Problem(
+                        display_path(out_dir),
+                        "the output folder is not empty and was not written by blogsite (it has "
+                        "no record of writing these files); refusing to build into it",
+                        KEEP_UNKNOWN_HINT + "; if it is an earlier build whose record went with "
+                        ".blogsite-cache/, delete the folder first",
+                    )
+                )
+        owned = frozenset()
+    if keep_unknown:
+        return owned
+    base = os.path.join(str(out_dir), "")
+    taken = [rel for rel in produced if rel not in owned and os.path.lexists(base + rel)]
+    if taken:
+        raise BlogsiteError(
+            [
+                Problem(
+                    display_path(out_dir / rel),
+                    "this file was not written by blogsite, and the site now makes a file here",
+                    "move it out of the output folder, or pass --keep-unknown to let blogsite replace it",
+                )
+                for rel in taken
+            ]
+        )
+    return owned
+
+
+def holds_only(out_dir: Path, owned: frozenset[str]) -> bool:
+    """Whether out_dir holds nothing but files blogsite wrote (hidden ones, folders and
+    links included): only then may a staged build swap the whole folder out."""
+    if out_dir.is_symlink():
+        return False
+    folders = {""}
+    for rel in owned:
+        parts = rel.split("/")
+        folders.update("/".join(parts[:n]) for n in range(1, len(parts)))
+    stack = [""]
+    while stack:
+        prefix = stack.pop()
+        with os.scandir(os.path.join(out_dir, prefix)) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if rel not in folders:
+                        return False
+                    stack.append(rel + "/")
+                elif rel not in owned:
+                    return False
+    return True
