@@ -65,6 +65,7 @@ from blogsite.output import (
     check_output_dir,
     claim_output,
     holds_only,
+    interrupts_held,
     owned_record,
     read_owned,
     remove_output_file,
@@ -1118,50 +1119,51 @@ class Builder:
         entries: dict[str, list] = {}
         changed = 0
         self._lap("write:pages")
-        try:
-            for i, out in enumerate(outputs):
-                if i in unchanged:
-                    entries[out.path] = unchanged[i]
-                    continue
-                target = out_dir / out.path
-                if out.source is not None:
-                    data = out.source.read_bytes()
-                    d = digest(data)
-                    entry = old.get(out.path)
-                    if entry is not None and entry[1] == d and same_stat(target, entry):
-                        entries[out.path] = [keys[i], d, entry[2], entry[3]]
+        with interrupts_held():
+            try:
+                for i, out in enumerate(outputs):
+                    if i in unchanged:
+                        entries[out.path] = unchanged[i]
                         continue
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    tmp = Path(temporary(out.path))
-                    try:
-                        tmp.write_bytes(data)
-                        os.replace(tmp, target)
-                    finally:
-                        if tmp.exists():
-                            tmp.unlink()
-                else:
-                    d, written = staged.pop(i)
-                    if written is None:
-                        entry = old[out.path]
-                        entries[out.path] = [keys[i], d, entry[2], entry[3]]
-                        continue
-                    os.replace(written, target)
-                    if self.pages is not None:
-                        self.pages.keep(d, target)
-                st = target.stat()
-                entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
-                changed += 1
-        finally:
-            for _d, written in staged.values():
-                if written is not None:
-                    try:
-                        os.unlink(written)
-                    except OSError:
-                        pass
-        produced = {out.path for out in outputs}
-        for rel in owned:
-            if rel not in produced:
-                changed += remove_output_file(out_dir, rel)
+                    target = out_dir / out.path
+                    if out.source is not None:
+                        data = out.source.read_bytes()
+                        d = digest(data)
+                        entry = old.get(out.path)
+                        if entry is not None and entry[1] == d and same_stat(target, entry):
+                            entries[out.path] = [keys[i], d, entry[2], entry[3]]
+                            continue
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = Path(temporary(out.path))
+                        try:
+                            tmp.write_bytes(data)
+                            os.replace(tmp, target)
+                        finally:
+                            if tmp.exists():
+                                tmp.unlink()
+                    else:
+                        d, written = staged.pop(i)
+                        if written is None:
+                            entry = old[out.path]
+                            entries[out.path] = [keys[i], d, entry[2], entry[3]]
+                            continue
+                        os.replace(written, target)
+                        if self.pages is not None:
+                            self.pages.keep(d, target)
+                    st = target.stat()
+                    entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
+                    changed += 1
+            finally:
+                for _d, written in staged.values():
+                    if written is not None:
+                        try:
+                            os.unlink(written)
+                        except OSError:
+                            pass
+            produced = {out.path for out in outputs}
+            for rel in owned:
+                if rel not in produced:
+                    changed += remove_output_file(out_dir, rel)
         return entries, changed
 
     def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored, known):
@@ -1352,9 +1354,10 @@ class Builder:
                     changed += 1
             changed += sum(1 for rel in old if rel not in produced)
             entries = {out.path: entries[out.path] for out in outputs}
-            if out_dir.exists():
-                os.replace(out_dir, previous)
-            os.replace(staging, out_dir)
+            with interrupts_held():
+                if out_dir.exists():
+                    os.replace(out_dir, previous)
+                os.replace(staging, out_dir)
         finally:
             for leftover in (staging, previous):
                 if leftover.exists():

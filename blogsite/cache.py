@@ -319,8 +319,9 @@ class Store:
 
     def close(self) -> None:
         if self.pid == os.getpid() and self.conn is not None:
-            self.rollback()
-            self.conn.close()
+            self.rollback()  # a failed rollback drops the connection (_fail)
+            if self.conn is not None:
+                self.conn.close()
             self.closed = True
         self.conn = None
 

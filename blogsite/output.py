@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 from blogsite.cache import CACHE_DIR, digest
@@ -187,3 +190,21 @@ def holds_only(out_dir: Path, owned: frozenset[str]) -> bool:
                 elif rel not in owned:
                     return False
     return True
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C held back while the output folder changes (files replaced, a folder
+    swapped): it takes effect right after, so the folder is one build or the other, never a
+    mix the record does not describe. Only the main thread receives signals."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[object] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt

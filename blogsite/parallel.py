@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,12 @@ def workers() -> int:
     except (AttributeError, OSError):
         count = os.cpu_count() or 1
     return max(1, min(count, 8))
+
+
+def _quiet_worker() -> None:
+    """Ctrl-C reaches every process of the terminal's group: a worker leaves it to the
+    build's own process, which stops the workers (no worker traceback, no hang)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _fork_context():
@@ -121,7 +128,7 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]]) -> Iterator[tuple]:
             return
         size = max(4, min(64, len(jobs) // (n * 8) or 1))
         chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with ctx.Pool(n) as pool:
+        with ctx.Pool(n, initializer=_quiet_worker) as pool:
             for results in pool.imap(_parse_chunk, chunks):
                 yield from results
     finally:
@@ -219,7 +226,7 @@ def _shared(ctx, n: int, chunks: list[Any], run: Callable[[Any], Any]) -> list[t
     global _WORK
     _WORK = (ctx.Value("l", 0), ctx.Value("l", len(chunks) - 1), chunks, run)
     try:
-        with ctx.Pool(n - 1) as pool:
+        with ctx.Pool(n - 1, initializer=_quiet_worker) as pool:
             pending = [pool.apply_async(_take_chunks) for _ in range(n - 1)]
             done = _take_chunks(from_back=True)
             for p in pending:
