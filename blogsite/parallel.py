@@ -15,6 +15,7 @@ import json
 import os
 import signal
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +42,25 @@ def _quiet_worker() -> None:
     """Ctrl-C reaches every process of the terminal's group: a worker leaves it to the
     build's own process, which stops the workers (no worker traceback, no hang)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+@contextmanager
+def _pool(ctx: Any, n: int) -> Iterator[Any]:
+    """A pool of n workers that ignore Ctrl-C. SIGINT is blocked while they are forked, so
+    that one arriving before a worker ignores it waits (and is then dropped there) rather
+    than killing it with a traceback; this process gets it once they are all started."""
+    sigmask = getattr(signal, "pthread_sigmask", None)
+    if sigmask is not None:
+        sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        pool = ctx.Pool(n, initializer=_quiet_worker)
+    finally:
+        if sigmask is not None:
+            sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    with pool:
+        yield pool
 
 
 def _fork_context():
@@ -128,7 +148,7 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]]) -> Iterator[tuple]:
             return
         size = max(4, min(64, len(jobs) // (n * 8) or 1))
         chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with ctx.Pool(n, initializer=_quiet_worker) as pool:
+        with _pool(ctx, n) as pool:
             for results in pool.imap(_parse_chunk, chunks):
                 yield from results
     finally:
@@ -226,7 +246,7 @@ def _shared(ctx, n: int, chunks: list[Any], run: Callable[[Any], Any]) -> list[t
     global _WORK
     _WORK = (ctx.Value("l", 0), ctx.Value("l", len(chunks) - 1), chunks, run)
     try:
-        with ctx.Pool(n - 1, initializer=_quiet_worker) as pool:
+        with _pool(ctx, n - 1) as pool:
             pending = [pool.apply_async(_take_chunks) for _ in range(n - 1)]
             done = _take_chunks(from_back=True)
             for p in pending:
