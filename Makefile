@@ -56,10 +56,12 @@ deploy-tools:
 
 test: $(STAMP) tools
 	$(BIN)/ruff check blogsite tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check blogsite tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)

@@ -1,23 +1,18 @@
-"""Plan every output file, render what changed, and update the output folder safely.
+"""One build, as a table of contents: scan -> load -> key -> decide -> write -> save
+(Builder._build). See docs/performance.md for the picture.
 
 A build reads every input (posts, pages, theme, static files, site.toml, the syndication
-record), parses the posts the cache does not know, and renders the pages whose key changed
-(blogsite.deps: a page's key covers its templates and the data it shows). Nothing is
-written until every page rendered without error:
+record), parses the posts the cache does not know, keys every output (blogsite.deps: a
+page's key covers its templates and the data it shows), decides which outputs are
+unchanged, and has the writer (blogsite.writer) render and commit the others, staged or in
+place. Nothing is written until every page rendered without error, so a failed build
+leaves the previous site exactly as it was, and the result is byte for byte the one of a
+build from scratch without cache (tests/test_incremental.py). When no input changed and
+the output folder still holds what the last build wrote, the build stops after the scan.
 
-- a first build (no manifest for the output folder) writes a complete new site into a
-  staging folder next to the output and swaps it in with two renames;
-- a later build writes only the files whose bytes changed, each through a temporary file
-  and os.replace, and deletes the files the previous build wrote that are no longer
-  produced (never any other file). When most of the site changes, it builds a staging
-  folder instead, hard-linking the unchanged files into it;
-- when no input changed and the output folder still holds what the last build wrote, the
-  build stops right there.
-
-So a failed build leaves the previous site exactly as it was, and the result is byte for
-byte the one of a build from scratch without cache (tests/test_incremental.py). See
-docs/performance.md. Its parts live beside it: inputs.py (what is read), records.py (posts
-as the cache keeps them), manifest.py (what the last build left), output.py (the folder).
+Its parts live beside it: inputs.py (what is read), records.py and snapshot.py (posts as
+the cache keeps them), manifest.py (what the last build left), output.py (the folder and
+the record of what blogsite wrote there), writer.py, parallel.py, options.py.
 """
 
 from __future__ import annotations
@@ -26,21 +21,18 @@ import dataclasses
 import gc
 import json
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blogsite import snapshot
 from blogsite.cache import (
-    PageStore,
     StatCache,
     Store,
-    cache_disabled,
     code_fingerprint,
     digest,
 )
@@ -49,26 +41,26 @@ from blogsite.config import Config
 from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.inputs import Inputs, builtin_theme_dir, scan_inputs
-from blogsite.layout import Layout, staging_dir
 from blogsite.manifest import (
     MANIFEST_FORMAT,
+    FileEntry,
     affected,
     intact,
     next_scheduled,
     read_graph,
     read_manifest,
     read_shapes,
-    same_stat,
+    still_there,
+    stored_files,
 )
+from blogsite.options import BuildOptions
 from blogsite.output import (
     OutputFiles,
     check_output_dir,
     claim_output,
     holds_only,
-    interrupts_held,
     owned_record,
     read_owned,
-    remove_output_file,
     write_owned,
 )
 from blogsite.post import Post, with_url
@@ -80,21 +72,11 @@ from blogsite.site import (
     load_site,
     url_maker,
 )
+from blogsite.writer import WriteJob, Written, write_in_place, write_staged
 
 if TYPE_CHECKING:
-    from blogsite.render import Output
+    from blogsite.render import Output, Renderer
 
-# Above this many files to write, a build stages a whole new folder (with hard links for
-# the unchanged files) rather than replacing files one by one in place.
-IN_PLACE_MAX = 400
-# Pages to render from which the listings' summaries are read all at once first (and a
-# fortieth of the posts: on a large site, a few pages read fewer than the whole blob holds).
-PREFETCH_MIN = 20
-# Pages to write in place from which stale kept pages are looked for, to write them into.
-SPARES_MIN = 50
-# Changed pages a fresh clone renders into memory while its folder is laid out; above
-# this many, they are rendered and written by the workers once it is (memory stays flat).
-EARLY_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -107,10 +89,40 @@ class BuildResult:
     rendered: int = 0  # pages rendered by this build (the others were unchanged)
     changed: int = 0  # files this build wrote or deleted
     keyed: int = 0  # page keys this build computed (the others were the last build's)
+    laps: Mapping[str, float] = field(default_factory=dict)  # seconds spent in each phase
+
+    def timings(self) -> str:
+        """The BLOGSITE_TIMINGS line: each phase's time, and what was rendered and keyed."""
+        laps = " ".join(f"{k}={v:.3f}" for k, v in self.laps.items())
+        return f"{laps} rendered={self.rendered} keyed={self.keyed}"
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
         return self.site.warnings
+
+
+@dataclass(frozen=True)
+class OutputClaim:
+    """The output folder as this build may touch it (blogsite.output)."""
+
+    record: Path  # the record of the files blogsite wrote there
+    where: str  # the folder's name in the cache
+    owned: frozenset[str]  # what blogsite wrote there: the only files it replaces or deletes
+    produced: frozenset[str]  # what this build makes
+    on_disk: bool  # whether the folder exists
+
+
+@dataclass
+class Keying:
+    """The key phase's findings, kept for the next build (Builder._save_build)."""
+
+    keys: list[str | None]  # by output
+    reused: set[int] = field(default_factory=set)  # outputs whose key needed no computing
+    graph: dict | None = None  # this build's site structure (Builder._graph)
+    reusable: dict[int, int] | None = None  # posts changed since the last build, if comparable
+    old_deps: dict[str, list[int]] = field(default_factory=dict)
+    shaped: dict[int, tuple[str, list[int]]] | None = None  # post pages' shapes
+    old_shapes: dict[str, list] = field(default_factory=dict)
 
 
 def syndication_lookup(config: Config):
@@ -132,6 +144,7 @@ def plan(
     strict: bool = False,
     now: datetime | None = None,
     session: Session | None = None,
+    options: BuildOptions | None = None,
 ) -> tuple[Site, dict[str, bytes | Path]]:
     """Load and render the whole site in memory; raise BlogsiteError with every problem.
 
@@ -139,7 +152,7 @@ def plan(
     keeps the rendered pages between calls and renders only the pages whose key changed.
     """
     builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now,
-                      session=session)
+                      session=session, options=options)
     try:
         return builder.plan()
     finally:
@@ -153,18 +166,19 @@ def build_site(
     include_drafts: bool = False,
     strict: bool = False,
     now: datetime | None = None,
-    cache: bool | None = None,
+    options: BuildOptions | None = None,
     keep_unknown: bool = False,
 ) -> BuildResult:
     """Build the site into its output folder (default from site.toml).
 
-    `cache=False` (or BLOGSITE_CACHE=0 in the environment) builds from scratch, serially,
-    without the cache of .blogsite-cache/ (only the record of the files it wrote, see
-    blogsite.output). A non-empty output folder blogsite has no record of writing is
-    refused unless `keep_unknown`, which keeps its files and builds around them.
+    With `options.cache` off, the reference build: from scratch, serially, without the
+    cache of .blogsite-cache/ (only the record of the files it wrote, see blogsite.output).
+    A non-empty output folder blogsite has no record of writing is refused unless
+    `keep_unknown`, which keeps its files and builds around them.
     """
     out_dir = config.output_dir(output)
-    builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now, cache=cache)
+    builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now,
+                      options=options)
     builder.keep_unknown = keep_unknown
     try:
         return builder.build(out_dir)
@@ -194,12 +208,12 @@ class Session:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[bool]:
-    """The garbage collector off (if it was on and BLOGSITE_GC is not 1), then as it was;
-    yields whether it was paused. Reading the cache and loading the site make a few hundred
-    thousand objects and no cycles worth collecting: the collector would only walk them
-    again and again."""
-    collect = os.environ.get("BLOGSITE_GC") != "1" and gc.isenabled()
+def _collector_paused(options: BuildOptions) -> Iterator[bool]:
+    """The garbage collector off (if it was on, unless options.collect_always), then as it
+    was; yields whether it was paused. Reading the cache and loading the site make a few
+    hundred thousand objects and no cycles worth collecting: the collector would only walk
+    them again and again."""
+    collect = not options.collect_always and gc.isenabled()
     if collect:
         gc.disable()
     try:
@@ -220,15 +234,16 @@ class Builder:
         include_drafts: bool = False,
         strict: bool = False,
         now: datetime | None = None,
-        cache: bool | None = None,
         session: Session | None = None,
+        options: BuildOptions | None = None,
     ) -> None:
         self.config = config
         self.include_drafts = include_drafts
         self.strict = strict
         self.now = now or datetime.now(UTC)
         self.session = session
-        self.use_cache = (not cache_disabled()) if cache is None else cache
+        self.options = options or BuildOptions()
+        self.use_cache = self.options.cache
         self.code = code_fingerprint()
         self.store = Store.open(config.root, self.code) if self.use_cache else None
         self.inputs: Inputs | None = None
@@ -239,8 +254,6 @@ class Builder:
         self._last = time.perf_counter()
         self.defer_keys = False
         self.frozen = False
-        self.pages = PageStore(config.root) if self.store is not None else None
-        self.layout: Layout | None = None
         self.contents: Contents | None = None  # set by load()
         self.live_keys: set[str] | None = None  # the records this build uses, set by load()
         self.snapshot: dict[str, snapshot.Row] = {}
@@ -249,6 +262,8 @@ class Builder:
         self.snapshot_urls_foreign = False
         self.url_setting = ""
         self.keep_unknown = False
+        self.deps: list[list[int] | None] = []  # by output: the posts its key covers
+        self.graph: dict | None = None
 
     def _lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -291,7 +306,9 @@ class Builder:
         self.inputs = scan_inputs(self.config, stat, settings, defer=defer)
         return self.inputs
 
-    def load(self, inputs: Inputs, *, only_cached: bool = False) -> Site | None:
+    def load(  # noqa: C901, PLR0915 - merges four post sources; not split yet (issue 17)
+        self, inputs: Inputs, *, only_cached: bool = False
+    ) -> Site | None:
         """The site from cached records, parsing (in parallel) the files the cache lacks.
         With only_cached, None when any file would need parsing."""
         from blogsite.post import CachedPost
@@ -362,7 +379,10 @@ class Builder:
                  if inputs.comments_key(jobs[i][0], jobs[i][1]) else "")
                 for i in missing
             ]
-            results = parse_many(parse_jobs)
+            results = parse_many(
+                parse_jobs,
+                self.options.workers_for(len(parse_jobs), self.options.thresholds.parse_workers),
+            )
             rows = []
             for i, result in zip(missing, results, strict=True):
                 file_digest, record, content, found, post = result
@@ -382,7 +402,7 @@ class Builder:
                         memory[key] = (record, content)
                 fresh[i] = (file_digest, found, post)
                 if inputs.deferred and jobs[i][3] is None and file_digest is not None:
-                    self.stat.resolve(jobs[i][2], file_digest)  # type: ignore[union-attr]
+                    self.stat.resolve(jobs[i][2], file_digest)  # type: ignore[union-attr]  # set by _scan
             self._put(rows)
             if inputs.deferred:
                 digests = {jobs[i][2]: fresh[i][0] for i in fresh}
@@ -411,11 +431,11 @@ class Builder:
                 file_digest, found_problems, post = fresh[i]
                 file_digests[i] = file_digest
                 item = post
-            kept = session_posts.get((key, path)) if key is not None else None
-            row = snap.get(key) if key is not None and item is None else None  # type: ignore[arg-type]
+            kept_post = session_posts.get((key, path)) if key is not None else None
+            row = snap.get(key) if key is not None and item is None else None
             if row is not None:
                 hits += 1
-            elif item is None and kept is None and key is not None and key in records:
+            elif item is None and kept_post is None and key is not None and key in records:
                 record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
                 row = snapshot.row_from_record(record)
                 assert row is not None  # parse_records and parse_source: exactly its fields
@@ -423,7 +443,7 @@ class Builder:
                 fields = snapshot.fields_of(row, zones)
                 if i not in fresh:
                     found_problems = row[2]
-                url = snap_urls.get(key)  # type: ignore[arg-type]
+                url = snap_urls.get(key)  # type: ignore[arg-type]  # a row implies a key
                 if url is None:
                     url = (
                         f"/{fields['slug']}/" if kind == "page"
@@ -441,8 +461,8 @@ class Builder:
                     },
                     fields,
                 )
-            elif item is None and kept is not None:
-                item, found_problems = kept
+            elif item is None and kept_post is not None:
+                item, found_problems = kept_post
                 url = (
                     f"/{item.slug}/" if kind == "page"
                     else make_url(item.date, item.slug, item.lang)
@@ -556,7 +576,9 @@ class Builder:
                     now=self.now,
                 )
             else:
-                site = self.load(inputs)
+                loaded = self.load(inputs)
+                assert loaded is not None  # None only when asked for cached posts only
+                site = loaded
         except BlogsiteError as exc:
             raise BlogsiteError(Theme(self.config.root).check() + exc.problems) from None
         assert site is not None
@@ -588,7 +610,7 @@ class Builder:
     def plan(self) -> tuple[Site, dict[str, bytes | Path]]:
         # In `serve` the collector also walked the session's pages and the last site on
         # every pass: a third of a saved edit's rebuild at 10,000 posts.
-        with _collector_paused() as collect:
+        with _collector_paused(self.options) as collect:
             return self._plan(collect)
 
     def _plan(self, collect: bool) -> tuple[Site, dict[str, bytes | Path]]:
@@ -632,12 +654,13 @@ class Builder:
             todo.append(i)
         if collect:
             self._collect_from_here()  # `serve` sweeps each old site later
-        rendered = self._render([outputs[i].render for i in todo], None)  # type: ignore[misc]
+        self.rendered += len(todo)
+        rendered = self._render([outputs[i].render for i in todo], None)
         for j, i in enumerate(todo):
             files[outputs[i].path] = rendered[j]
         if session is not None:
             session.pages = {
-                outputs[i].path: (keys[i], files[outputs[i].path])  # type: ignore[misc]
+                outputs[i].path: (keys[i], files[outputs[i].path])  # type: ignore[misc]  # keys[i] not None here
                 for i in keys
                 if keys[i] is not None
             }
@@ -653,10 +676,10 @@ class Builder:
     def _deferred_site(self, inputs: Inputs, manifest: dict) -> Site:
         """The site of an unchanged build, loaded from the cache only if someone looks."""
         config = self.config
-        settings = dict(include_drafts=self.include_drafts, strict=self.strict, now=self.now)
+        include_drafts, strict, now = self.include_drafts, self.strict, self.now
 
         def load() -> Site:
-            builder = Builder(config, **settings)
+            builder = Builder(config, include_drafts=include_drafts, strict=strict, now=now)
             try:
                 site = builder.load(inputs)
             finally:
@@ -673,31 +696,22 @@ class Builder:
             count=manifest["count"], load=load,
         )
 
-    def _render(self, renders: list[Callable[[], bytes]], sink, lazy: bool = False) -> list[Any]:
-        """Render every function (in parallel when many); raise with every problem.
-        With `lazy`, the sink is handed each render function rather than its bytes."""
+    def _render(
+        self, renders: list[Callable[[], bytes]], sink: Callable[[int, bytes], Any] | None
+    ) -> list[Any]:
+        """Render every function (in parallel when many, unless the build is the serial
+        reference one); raise with every problem, in output order."""
         from blogsite.parallel import render_many
 
-        self.rendered += len(renders)
         results: list[Any] = [None] * len(renders)
-        problems: list[Problem] = []
-        if not self.use_cache:
-            from blogsite import parallel
-
-            saved = parallel.RENDER_MIN
-            parallel.RENDER_MIN = 1 << 62  # the reference build renders serially
-            try:
-                found = list(render_many(renders, sink, lazy=lazy))
-            finally:
-                parallel.RENDER_MIN = saved
-        else:
-            found = list(render_many(renders, sink, lazy=lazy))
         failed: dict[int, list[Problem]] = {}
-        for i, value in found:
+        n = self.options.workers_for(len(renders), self.options.thresholds.render_workers)
+        for i, value in render_many(renders, sink, n):
             if isinstance(value, list):
                 failed[i] = value
             else:
                 results[i] = value
+        problems: list[Problem] = []
         for i in sorted(failed):
             _add_problems(problems, failed[i])
         if problems:
@@ -742,39 +756,21 @@ class Builder:
     # --- into the output folder
 
     def build(self, out_dir: Path) -> BuildResult:
-        with _collector_paused() as collect:
-            try:
-                return self._build(out_dir, collect)
-            finally:
-                if self.layout is not None:
-                    self.layout.discard()
+        with _collector_paused(self.options) as collect:
+            return self._build(out_dir, collect)
 
     def _build(self, out_dir: Path, collect: bool) -> BuildResult:
+        """scan -> load -> key -> decide -> write -> save, each phase timed."""
         started = time.perf_counter()
-        resolved = out_dir.resolve()
-        root = self.config.root.resolve()
-        # Named relative to the site when inside it: a clone elsewhere (CI) finds it too.
-        where = resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else resolved
-        name = f"manifest:{where}"
-        self.where = where
-        manifest = read_manifest(self.store.value(name)) if self.store is not None else None
-        if (manifest is not None and self.pages is not None and self.session is None
-                and os.environ.get("BLOGSITE_LAYOUT") != "0"):
-            # No output folder but a cache that knows it (a fresh clone): its folders and
-            # unchanged pages are laid out while the site loads.
-            self.layout = Layout.start(out_dir, manifest["files"], self.pages)
-        inputs = self._scan(extra=name) if self.use_cache else None
-
-        if inputs is not None and manifest is not None and manifest["input"] == inputs.digest:
-            horizon = manifest["horizon"]
-            if (horizon is None or self.now.timestamp() < horizon) and intact(out_dir, manifest):
-                self._save()
-                files = OutputFiles(out_dir, list(manifest["files"]))
-                return BuildResult(
-                    self._deferred_site(inputs, manifest), out_dir, files, len(files),
-                    time.perf_counter() - started,
-                )
-
+        where = self._where(out_dir)
+        manifest = read_manifest(self.store.value(f"manifest:{where}")) if self.store else None
+        inputs = self._scan(extra=f"manifest:{where}") if self.use_cache else None
+        if self._nothing_changed(inputs, manifest, out_dir):
+            assert inputs is not None and manifest is not None
+            self._save()
+            files = OutputFiles(out_dir, list(manifest["files"]))
+            site = self._deferred_site(inputs, manifest)
+            return BuildResult(site, out_dir, files, len(files), time.perf_counter() - started)
         self._lap("scan")
         site = self._load_checked(inputs)
         self._lap("load")
@@ -783,166 +779,221 @@ class Builder:
         outputs = renderer.outputs()
         site = self._with_broken_links(site, outputs)
         self._lap("outputs")
-
-        known: dict[str, list] = manifest["files"] if manifest is not None else {}
-        record = owned_record(self.config.root, str(where))
-        recorded = read_owned(record, str(where))
-        if recorded is None and manifest is not None:
-            recorded = frozenset(known)
-        produced = {out.path for out in outputs}
-        owned = claim_output(out_dir, recorded, produced, self.keep_unknown)
-        on_disk = out_dir.is_dir()
-        old = {rel: entry for rel, entry in known.items() if rel in owned} if on_disk else {}
-        # Without a manifest every page is rendered: keys are then computed by the workers
-        # that render (in parallel), not here.
-        self.defer_keys = not known and self.use_cache
-        keys: list[str | None] = [None] * len(outputs)
-        self.deps: list[list[int] | None] = [None] * len(outputs)
-        todo: list[int] = []
-        unchanged: dict[int, list] = {}
-        stored: dict[int, list] = {}  # unchanged pages to take from the page store
-        keyed: list[int] = []
-        graph = self._graph(site, renderer, inputs) if inputs is not None else None
-        self.graph = graph
-        old_graph = None
-        if graph is not None and known and self.store is not None:
-            old_graph = read_graph(
-                self.store.value(f"graph:{where}"), self.store.value(f"idents:{where}")
-            )
-        reusable = self._reusable(old_graph, graph) if graph is not None else None
-        old_deps = old_graph["deps"] if old_graph is not None else {}
-        # The site's structure changed (a post added, or a first build): the post pages
-        # whose shape is the one a build like this stored keep the key stored with it.
-        shaped: dict[int, tuple[str, list[int]]] | None = None
-        old_shapes: dict[str, list] = {}
-        if graph is not None and reusable is None and self.store is not None:
-            self._lap("graph")
-            shaped = self._shapes(outputs, graph, site)
-            self._lap("shapes")
-            if known:
-                old_shapes = read_shapes(self.store.value(f"shapes:{where}"))
-        for i, out in enumerate(outputs):
-            if out.source is not None:
-                d = inputs.files.get(str(out.source)) if inputs is not None else None
-                keys[i] = f"copy:{d}" if d else None
-            elif out.key is not None and self.use_cache and not self.defer_keys:
-                entry = known.get(out.path) if reusable is not None else None
-                deps = old_deps.get(out.path) if entry is not None else None
-                shape = shaped.get(i) if shaped is not None else None
-                stored_shape = old_shapes.get(out.path) if shape is not None else None
-                if deps is not None and not affected(deps, reusable):
-                    # Same site structure, and none of the posts this page shows changed:
-                    # its key is the one the last build computed.
-                    keys[i], self.deps[i] = entry[0], deps  # type: ignore[index]
-                elif stored_shape is not None and stored_shape[0] == shape[0]:  # type: ignore[index]
-                    keys[i], self.deps[i] = stored_shape[1], shape[1]  # type: ignore[index]
-                else:
-                    keyed.append(i)
-        self.keyed = len(keyed)
-        if keyed:
-            from blogsite.parallel import call_many
-
-            found = call_many([self._key_function(outputs[i], graph) for i in keyed])
-            for i, (key, deps) in zip(keyed, found, strict=True):
-                keys[i], self.deps[i] = key, deps
-        out_base = os.path.join(str(out_dir), "")
-        for i, out in enumerate(outputs):
-            key = keys[i]
-            entry = known.get(out.path)
-            if key is None or entry is None or entry[0] != key:
-                todo.append(i)
-            elif on_disk and same_stat(out_base + out.path, entry):
-                unchanged[i] = entry
-            elif out.source is None and self.pages is not None:
-                stored[i] = entry
-            else:
-                todo.append(i)
-
+        known: dict[str, FileEntry] = manifest["files"] if manifest is not None else {}
+        claim = self._claim(out_dir, where, known, outputs)
+        keying = self._key_all(site, renderer, inputs, outputs, known, where)
+        job = self._decide(out_dir, outputs, keying.keys, known, claim)
         self._lap("keys")
         if collect:
             # Making and keying ten thousand pages leaves no cycles, and collecting while
             # they were made cost 0.2 s of making them and 0.25 s of keying a new post at
             # 10,000 posts.
             self._collect_from_here()
-        if len(todo) > max(PREFETCH_MIN, len(site.all_posts) // 40) and self.contents is not None:
-            # Before the render workers fork: they inherit what is read here.
-            self.contents.prefetch(site.all_posts)
-        self._lap("prefetch")
-        staged = not old or len(todo) + len(stored) > max(IN_PLACE_MAX, len(outputs) // 5)
-        # A folder that holds anything blogsite did not write is never swapped out: the
-        # site is written around those files, in place.
-        staged = staged and (not on_disk or holds_only(out_dir, owned))
-        # Recorded before any file is written: whatever a build dies after is ours.
-        write_owned(record, str(where), owned | produced)
-        if staged:
-            entries, changed = self._write_staged(
-                out_dir, outputs, keys, todo, unchanged, old, stored, known
-            )
-        else:
-            todo = sorted(todo + list(stored))
-            entries, changed = self._write_in_place(
-                out_dir, outputs, keys, todo, unchanged, old, owned
-            )
-        write_owned(record, str(where), produced)
-        if self.pages is not None and (staged or changed > 50):
-            # Small edits leave a few stale pages behind; the next large build clears them.
-            self.pages.prune({entry[1] for entry in entries.values()})
-
+        written = self._write(site, job, claim, keying)
         self._lap("render+write")
-        if self.store is not None and inputs is not None:
-            horizon = next_scheduled(site, self.now)
-            data = {
-                "format": MANIFEST_FORMAT,
-                "input": inputs.digest,
-                "horizon": horizon,
-                "count": len(site.posts),
-                "warnings": self.warning_sources,
-                "files": entries,
-            }
-            self.store.begin()
-            self.store.put_value(name, data)
-            if graph is not None:
-                # What each page was keyed from: read by the next build that is not a
-                # no-change build, kept apart so that those stay quick, and written again
-                # only when it changed (with the same structure, it rarely does).
-                deps = {
-                    out.path: self.deps[i]
-                    for i, out in enumerate(outputs)
-                    if self.deps[i] is not None and out.path in entries
-                }
-                if reusable is None or deps != old_deps:
-                    self.store.put_value(
-                        f"graph:{where}",
-                        {"structure": graph["structure"], "paths": graph["paths"], "deps": deps},
-                    )
-                self.store.put_value(
-                    f"idents:{where}",
-                    {"structure": graph["structure"], "idents": graph["idents"]},
-                )
-            if shaped is not None:
-                shapes = {
-                    outputs[i].path: [shape, entries[outputs[i].path][0]]
-                    for i, (shape, _deps) in shaped.items()
-                    if outputs[i].path in entries and type(entries[outputs[i].path][0]) is str
-                }
-                if shapes != old_shapes:
-                    self.store.put_value(f"shapes:{where}", shapes)
-            self.store.commit()
+        if inputs is not None:
+            self._save_build(site, inputs, where, written.entries, keying)
         self._save()
         self._lap("save")
-        if os.environ.get("BLOGSITE_TIMINGS"):
-            import sys
-
-            print(
-                " ".join(f"{k}={v:.3f}" for k, v in self.laps.items())
-                + f" rendered={self.rendered} keyed={self.keyed}",
-                file=sys.stderr,
-            )
         files = OutputFiles(out_dir, [out.path for out in outputs])
         return BuildResult(
             site, out_dir, files, len(files), time.perf_counter() - started,
-            rendered=self.rendered, changed=changed, keyed=self.keyed,
+            rendered=self.rendered, changed=written.changed, keyed=self.keyed, laps=self.laps,
         )
+
+    def _where(self, out_dir: Path) -> str:
+        """The output folder's name in the cache: relative to the site when inside it (a
+        clone elsewhere, in CI, finds it too)."""
+        resolved = out_dir.resolve()
+        root = self.config.root.resolve()
+        return resolved.relative_to(root).as_posix() if resolved.is_relative_to(root) else str(resolved)
+
+    def _nothing_changed(self, inputs: Inputs | None, manifest: dict | None, out_dir: Path) -> bool:
+        """No input changed, no scheduled post went live, and the folder is as left."""
+        if inputs is None or manifest is None or manifest["input"] != inputs.digest:
+            return False
+        horizon = manifest["horizon"]
+        return (horizon is None or self.now.timestamp() < horizon) and intact(out_dir, manifest)
+
+    def _claim(
+        self, out_dir: Path, where: str, known: dict[str, FileEntry], outputs: list[Output]
+    ) -> OutputClaim:
+        """What blogsite wrote in the folder (the only files it may replace or delete)."""
+        record = owned_record(self.config.root, where)
+        recorded = read_owned(record, where)
+        if recorded is None and known:
+            recorded = frozenset(known)
+        produced = frozenset(out.path for out in outputs)
+        owned = claim_output(out_dir, recorded, produced, self.keep_unknown)
+        return OutputClaim(record, where, owned, produced, out_dir.is_dir())
+
+    def _key_all(
+        self, site: Site, renderer: Renderer, inputs: Inputs | None, outputs: list[Output],
+        known: dict[str, FileEntry], where: str,
+    ) -> Keying:
+        """Every output's key: the last build's where its posts did not change, the
+        stored shape's for post pages of the same shape, computed for the others. Without
+        a manifest every page renders: keys are then computed by the workers that render."""
+        self.defer_keys = not known and self.use_cache
+        keying = Keying(keys=[None] * len(outputs))
+        self.deps = [None] * len(outputs)
+        if inputs is not None:
+            self._reuse_keys(site, renderer, inputs, outputs, known, where, keying)
+        keyed = [
+            i for i, out in enumerate(outputs)
+            if out.source is None and out.key is not None and self.use_cache
+            and not self.defer_keys and i not in keying.reused
+        ]
+        for i, out in enumerate(outputs):
+            if out.source is not None:
+                d = inputs.files.get(str(out.source)) if inputs is not None else None
+                keying.keys[i] = f"copy:{d}" if d else None
+        self.keyed = len(keyed)
+        if keyed:
+            from blogsite.parallel import call_many
+
+            found = call_many(
+                [self._key_function(outputs[i], keying.graph) for i in keyed],
+                self.options.workers_for(len(keyed), self.options.thresholds.key_workers),
+            )
+            for i, (key, deps) in zip(keyed, found, strict=True):
+                keying.keys[i], self.deps[i] = key, deps
+        return keying
+
+    def _reuse_keys(
+        self, site: Site, renderer: Renderer, inputs: Inputs, outputs: list[Output],
+        known: dict[str, FileEntry], where: str, keying: Keying,
+    ) -> None:
+        """The keys that need no computing (see _key_all), into keying.reused."""
+        graph = keying.graph = self.graph = self._graph(site, renderer, inputs)
+        old_graph = None
+        if known and self.store is not None:
+            old_graph = read_graph(
+                self.store.value(f"graph:{where}"), self.store.value(f"idents:{where}")
+            )
+        reusable = keying.reusable = self._reusable(old_graph, graph)
+        keying.old_deps = old_graph["deps"] if old_graph is not None else {}
+        if reusable is None and self.store is not None:
+            # The site's structure changed (a post added, or a first build): the post pages
+            # whose shape is the one a build like this stored keep the key stored with it.
+            self._lap("graph")
+            keying.shaped = self._shapes(outputs, graph, site)
+            self._lap("shapes")
+            if known:
+                keying.old_shapes = read_shapes(self.store.value(f"shapes:{where}"))
+        if self.defer_keys or not self.use_cache:
+            return
+        for i, out in enumerate(outputs):
+            if out.source is not None or out.key is None:
+                continue
+            entry = known.get(out.path) if reusable is not None else None
+            deps = keying.old_deps.get(out.path) if entry is not None else None
+            shape = keying.shaped.get(i) if keying.shaped is not None else None
+            stored = keying.old_shapes.get(out.path) if shape is not None else None
+            if entry is not None and deps is not None and not affected(deps, reusable):
+                # Same site structure, and none of the posts this page shows changed.
+                keying.keys[i], self.deps[i] = entry.key, deps
+                keying.reused.add(i)
+            elif shape is not None and stored is not None and stored[0] == shape[0]:
+                keying.keys[i], self.deps[i] = stored[1], shape[1]
+                keying.reused.add(i)
+
+    @staticmethod
+    def _decide(
+        out_dir: Path, outputs: list[Output], keys: list[str | None],
+        known: dict[str, FileEntry], claim: OutputClaim,
+    ) -> WriteJob:
+        """Each output unchanged (same key, its file still there) or to render."""
+        old = {rel: e for rel, e in known.items() if rel in claim.owned} if claim.on_disk else {}
+        job = WriteJob(out_dir, outputs, keys, [], {}, old, claim.owned)
+        base = os.path.join(str(out_dir), "")
+        for i, out in enumerate(outputs):
+            key = keys[i]
+            last = known.get(out.path)
+            kept = (
+                still_there(base + out.path, last)
+                if claim.on_disk and key is not None and last is not None and last.key == key
+                else None
+            )
+            if kept is None:
+                job.todo.append(i)
+            else:
+                job.unchanged[i] = kept._replace(key=key)
+        return job
+
+    def _write(self, site: Site, job: WriteJob, claim: OutputClaim, keying: Keying) -> Written:
+        """Render what changed and commit it: staged, or in place (blogsite.writer)."""
+        limits = self.options.thresholds
+        prefetch = max(limits.prefetch_min, len(site.all_posts) // limits.prefetch_share)
+        if len(job.todo) > prefetch and self.contents is not None:
+            # Before the render workers fork: they inherit what is read here.
+            self.contents.prefetch(site.all_posts)
+        self._lap("prefetch")
+        many = len(job.todo) > max(limits.in_place_max, len(job.outputs) // limits.in_place_share)
+        # A folder that holds anything blogsite did not write is never swapped out: the
+        # site is written around those files, in place.
+        staged = (not job.old or many) and (
+            not claim.on_disk or holds_only(job.out_dir, claim.owned)
+        )
+        if self.defer_keys:
+            job.late_keys = {
+                i: self._key_function(job.outputs[i], keying.graph) for i in job.todo
+                if job.outputs[i].source is None and job.outputs[i].key is not None
+            }
+        # Recorded before any file is written: whatever a build dies after is ours.
+        write_owned(claim.record, claim.where, claim.owned | claim.produced)
+        self.rendered += sum(1 for i in job.todo if job.outputs[i].source is None)
+        written = (write_staged if staged else write_in_place)(job, self._render)
+        write_owned(claim.record, claim.where, claim.produced)
+        for i, found in written.deps.items():
+            self.deps[i] = found
+        return written
+
+    def _save_build(
+        self, site: Site, inputs: Inputs, where: str, entries: dict[str, FileEntry],
+        keying: Keying,
+    ) -> None:
+        """The manifest, and what each page was keyed from, for the next build."""
+        if self.store is None:
+            return
+        data = {
+            "format": MANIFEST_FORMAT,
+            "input": inputs.digest,
+            "horizon": next_scheduled(site, self.now),
+            "count": len(site.posts),
+            "warnings": self.warning_sources,
+            "files": stored_files(entries),
+        }
+        self.store.begin()
+        self.store.put_value(f"manifest:{where}", data)
+        graph = keying.graph
+        if graph is not None:
+            # Read by the next build that is not a no-change build, kept apart so that those
+            # stay quick, and written again only when it changed (it rarely does).
+            paths = list(entries)  # in output order
+            deps = {rel: d for rel, d in zip(paths, self.deps, strict=True) if d is not None}
+            if keying.reusable is None or deps != keying.old_deps:
+                self.store.put_value(
+                    f"graph:{where}",
+                    {"structure": graph["structure"], "paths": graph["paths"], "deps": deps},
+                )
+            self.store.put_value(
+                f"idents:{where}", {"structure": graph["structure"], "idents": graph["idents"]}
+            )
+        if keying.shaped is not None:
+            self._save_shapes(where, entries, keying)
+        self.store.commit()
+
+    def _save_shapes(self, where: str, entries: dict[str, FileEntry], keying: Keying) -> None:
+        assert self.store is not None and keying.shaped is not None
+        paths = list(entries)  # in output order
+        shapes = {
+            paths[i]: [shape, entries[paths[i]].key]
+            for i, (shape, _deps) in keying.shaped.items()
+            if type(entries[paths[i]].key) is str
+        }
+        if shapes != keying.old_shapes:
+            self.store.put_value(f"shapes:{where}", shapes)
 
     # --- what each page was made from
 
@@ -1052,10 +1103,10 @@ class Builder:
     def _key_function(out: Output, graph: dict | None) -> Callable[[], tuple]:
         def key() -> tuple[str | None, list[int] | None]:
             if graph is None:
-                return out.key(), None  # type: ignore[misc]
+                return out.key(), None  # type: ignore[misc]  # pages with a key function only
             fingerprints = graph["fingerprints"]
             fingerprints.last_deps = {}
-            found = out.key()  # type: ignore[misc]
+            found = out.key()  # type: ignore[misc]  # pages with a key function only
             index = graph["index"]
             # Each post (its index) with the groups of its fields the key covers, in one int.
             deps = sorted(
@@ -1064,302 +1115,3 @@ class Builder:
             return found, deps if found is not None else None
 
         return key
-
-    def _write_in_place(self, out_dir, outputs, keys, todo, unchanged, old, owned):
-        """Render what changed, each page into a temporary file beside its own, then
-        replace the changed files one by one. The workers that render write those files
-        (a new post changes every home page: a thousand files on a large site), and no
-        file is replaced before every page rendered: a failed build leaves the folder as
-        it was."""
-        base = os.path.join(str(out_dir), "")
-        suffix = f".blogsite-{os.getpid()}"
-        positions = [i for i in todo if outputs[i].source is None]
-        pages = self.pages
-        # Kept pages the last build's outputs no longer hold, one for each page to write (at
-        # most), to write new pages into: each worker writes only the ones of its pages.
-        spares = (
-            pages.spares({entry[1] for entry in old.values()}, len(positions))
-            if pages is not None and len(positions) >= SPARES_MIN else []
-        )
-
-        def temporary(rel: str) -> str:
-            folder, name = os.path.split(rel)
-            return f"{base}{folder}/.{name}{suffix}" if folder else f"{base}.{name}{suffix}"
-
-        def stage(j: int, data: bytes) -> tuple[str, str | None]:
-            """(digest, the temporary file holding the page, or None if it is unchanged)."""
-            rel = outputs[positions[j]].path
-            d = digest(data)
-            entry = old.get(rel)
-            if entry is not None and entry[1] == d and same_stat(base + rel, entry):
-                return d, None
-            tmp = temporary(rel)
-            os.makedirs(os.path.dirname(tmp), exist_ok=True)
-            if pages is not None:
-                if pages.share(d, data, tmp):
-                    return d, tmp
-                if j < len(spares) and pages.recycle(spares[j], tmp, data):
-                    return d, tmp
-            with open(tmp, "wb") as f:
-                f.write(data)
-            return d, tmp
-
-        try:
-            staged = dict(zip(
-                positions, self._render([outputs[i].render for i in positions], stage),
-                strict=True,
-            ))
-        except BaseException:
-            for i in positions:
-                try:
-                    os.unlink(temporary(outputs[i].path))
-                except OSError:
-                    pass
-            raise
-        entries: dict[str, list] = {}
-        changed = 0
-        self._lap("write:pages")
-        with interrupts_held():
-            try:
-                for i, out in enumerate(outputs):
-                    if i in unchanged:
-                        entries[out.path] = unchanged[i]
-                        continue
-                    target = out_dir / out.path
-                    if out.source is not None:
-                        data = out.source.read_bytes()
-                        d = digest(data)
-                        entry = old.get(out.path)
-                        if entry is not None and entry[1] == d and same_stat(target, entry):
-                            entries[out.path] = [keys[i], d, entry[2], entry[3]]
-                            continue
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = Path(temporary(out.path))
-                        try:
-                            tmp.write_bytes(data)
-                            os.replace(tmp, target)
-                        finally:
-                            if tmp.exists():
-                                tmp.unlink()
-                    else:
-                        d, written = staged.pop(i)
-                        if written is None:
-                            entry = old[out.path]
-                            entries[out.path] = [keys[i], d, entry[2], entry[3]]
-                            continue
-                        os.replace(written, target)
-                        if self.pages is not None:
-                            self.pages.keep(d, target)
-                    st = target.stat()
-                    entries[out.path] = [keys[i], d, st.st_size, st.st_mtime_ns]
-                    changed += 1
-            finally:
-                for _d, written in staged.values():
-                    if written is not None:
-                        try:
-                            os.unlink(written)
-                        except OSError:
-                            pass
-            produced = {out.path for out in outputs}
-            for rel in owned:
-                if rel not in produced:
-                    changed += remove_output_file(out_dir, rel)
-        return entries, changed
-
-    def _write_staged(self, out_dir, outputs, keys, todo, unchanged, old, stored, known):
-        """Write a complete new folder beside out_dir, then swap it in with two renames."""
-        parent = out_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        pid = os.getpid()
-        staging = staging_dir(out_dir)
-        previous = parent / f".{out_dir.name}.old-{pid}"
-        # While a layout's child still makes the folder, the pages that changed are rendered
-        # here (a fresh clone with one new post: the thousand home pages of a large site)
-        # and written into the page store, rather than after it: then they are only linked
-        # into place.
-        early: dict[int, bytes] = {}
-        early_digests: dict[int, str] = {}
-        written: dict[int, bool] = {}  # early pages whose stored copy this build wrote
-        if self.layout is not None and not self.defer_keys and self.layout.running():
-            fresh = [i for i in todo if outputs[i].source is None]
-            if len(fresh) <= EARLY_MAX:
-                store = self.pages
-                # Kept pages that no page of the last build is (the layout links only those)
-                # to write the new ones into, one each at most.
-                spares = (
-                    store.spares({entry[1] for entry in known.values()}, len(fresh))
-                    if store is not None and len(fresh) >= SPARES_MIN else []
-                )
-
-                def keep_early(j: int, data: bytes) -> tuple[str, bool] | bytes:
-                    """In the worker that rendered it: the page into the page store (its
-                    digest, and whether this build wrote that copy), or the page itself if
-                    the store cannot take it."""
-                    if store is not None:
-                        d = digest(data)
-                        wrote = store.put(d, data, spares[j] if j < len(spares) else None)
-                        if wrote is not None:
-                            return d, wrote
-                    return data
-
-                found = self._render([outputs[i].render for i in fresh], keep_early)
-                for i, got in zip(fresh, found, strict=True):
-                    if type(got) is tuple:
-                        early_digests[i], written[i] = got
-                    else:
-                        early[i] = got
-        # What a layout placed in the staging folder (path -> digest), if there is one.
-        placed = self.layout.wait() if self.layout is not None else None
-        for leftover in (previous,) if placed is not None else (staging, previous):
-            if leftover.exists():
-                shutil.rmtree(leftover)
-        entries: dict[str, list] = {}
-        changed = 0
-        produced = {out.path for out in outputs}
-        try:
-            made: set[str] = set()
-            if placed is None:
-                placed = {}
-                staging.mkdir()
-            else:
-                for rel in [rel for rel in placed if rel not in produced]:
-                    remove_output_file(staging, rel)  # a page no longer made (a post deleted)
-                    del placed[rel]
-                for i, entry in list(stored.items()):
-                    rel = outputs[i].path
-                    if placed.get(rel) == entry[1]:
-                        st = os.stat(staging / rel)
-                        entries[rel] = [keys[i], entry[1], st.st_size, st.st_mtime_ns]
-                        del stored[i]
-
-            def place(rel: str) -> Path:
-                target = staging / rel
-                folder = os.path.dirname(rel)
-                if folder and folder not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(folder)
-                return target
-
-            for i, entry in unchanged.items():
-                rel = outputs[i].path
-                target = place(rel)
-                try:
-                    os.link(out_dir / rel, target)
-                except OSError:
-                    shutil.copyfile(out_dir / rel, target)
-                entries[rel] = entry
-
-            renders: list[Callable[[], bytes]] = []
-            positions: list[int] = []
-            for i in todo:
-                out = outputs[i]
-                if i in early or i in early_digests:
-                    continue
-                if out.source is not None:
-                    target = place(out.path)
-                    if out.path in placed:
-                        os.unlink(target)  # a link into the page store: never write through it
-                    shutil.copyfile(out.source, target)
-                    st = target.stat()
-                    entries[out.path] = [keys[i], digest(target.read_bytes()), st.st_size,
-                                         st.st_mtime_ns]
-                else:
-                    renders.append(out.render)  # type: ignore[arg-type]
-                    positions.append(i)
-            # Pages the page store holds are linked into place by the same workers that
-            # render: on a fresh clone that is thousands of folders and links.
-            taken: dict[int, str] = {}
-            for i, entry in stored.items():
-                taken[len(renders)] = entry[1]
-                renders.append(outputs[i].render)  # type: ignore[arg-type]
-                positions.append(i)
-
-            defer_keys = self.defer_keys
-            pages = self.pages
-            base = os.path.join(str(staging), "")
-            folders: set[str] = set(made)
-
-            # Kept pages that no page of the last build is (a layout links only those) nor
-            # one rendered early, to write the rendered pages into (as _write_in_place does).
-            spares = (
-                pages.spares(
-                    {entry[1] for entry in known.values()} | set(early_digests.values()),
-                    len(renders),
-                )
-                if pages is not None and len(renders) >= SPARES_MIN else []
-            )
-
-            def sink(j: int, render: Callable[[], bytes]) -> tuple:
-                return put(positions[j], render, taken.get(j), spares[j] if j < len(spares) else None)
-
-            def put(
-                i: int, render: Callable[[], bytes] | None, d: str | None = None,
-                spare: str | None = None,
-            ) -> tuple:
-                """Write page i: its stored copy (digest d) if sound, else render() (or
-                its early rendering, for render=None), into `spare` if it can be."""
-                out = outputs[i]
-                target = base + out.path
-                folder = os.path.dirname(out.path)
-                if folder and folder not in folders:
-                    os.makedirs(base + folder, exist_ok=True)
-                    folders.add(folder)
-                if out.path in placed:
-                    os.unlink(target)  # a link into the page store: never write through it
-                if d is not None and pages is not None and (
-                    # A copy this build wrote is linked unread; if links fail, copied.
-                    (written.get(i) and pages.link(d, target)) or pages.take(d, Path(target))
-                ):
-                    st = os.stat(target)
-                    return keys[i], None, d, st.st_size, st.st_mtime_ns, False
-                if render is None:
-                    data = early[i] if i in early else out.render()  # type: ignore[misc]
-                else:
-                    data = render()
-                if spare is None or pages is None or not pages.recycle(spare, target, data):
-                    with open(target, "wb") as f:
-                        f.write(data)
-                st = os.stat(target)
-                d = digest(data)
-                if pages is not None:
-                    pages.keep(d, Path(target))
-                if defer_keys and out.key is not None:
-                    key, deps = key_functions[i]()
-                else:
-                    key, deps = keys[i], None
-                return key, deps, d, st.st_size, st.st_mtime_ns, render is not None
-
-            key_functions = {
-                i: self._key_function(outputs[i], self.graph) for i in positions if defer_keys
-            }
-            self._lap("write:prepare")
-            for i in [*early, *early_digests]:
-                key, deps, d, size, mtime, _rendered = put(i, None, early_digests.get(i))
-                entries[outputs[i].path] = [key, d, size, mtime]
-            early.clear()
-            self.rendered -= len(renders)  # counted below: the pages really rendered
-            for j, (key, deps, d, size, mtime, rendered) in enumerate(
-                self._render(renders, sink, lazy=True)
-            ):
-                self.rendered += rendered
-                i = positions[j]
-                entries[outputs[i].path] = [key, d, size, mtime]
-                if deps is not None:
-                    self.deps[i] = deps
-            self._lap("write:pages")
-
-            for out in outputs:
-                entry = old.get(out.path)
-                if entry is None or entry[1] != entries[out.path][1]:
-                    changed += 1
-            changed += sum(1 for rel in old if rel not in produced)
-            entries = {out.path: entries[out.path] for out in outputs}
-            with interrupts_held():
-                if out_dir.exists():
-                    os.replace(out_dir, previous)
-                os.replace(staging, out_dir)
-        finally:
-            for leftover in (staging, previous):
-                if leftover.exists():
-                    shutil.rmtree(leftover, ignore_errors=True)
-        return entries, changed

@@ -28,7 +28,6 @@ import json
 import marshal
 import os
 import sqlite3
-import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,10 +56,6 @@ RACY_NS = 2_000_000_000
 
 def digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def cache_disabled() -> bool:
-    return os.environ.get("BLOGSITE_CACHE", "").strip().lower() in ("0", "off", "no", "false")
 
 
 _CODE: str | None = None
@@ -108,24 +103,12 @@ def code_fingerprint() -> str:
 
 
 def read_file(path: str) -> bytes | None:
-    """The bytes of a file, None if it cannot be read. Unbuffered: after a fresh clone every
-    source is read once, and open()'s buffered reader costs more than the read itself."""
+    """The bytes of a file, None if it cannot be read."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        with open(path, "rb") as f:
+            return f.read()
     except OSError:
         return None
-    try:
-        chunks = []
-        while True:
-            chunk = os.read(fd, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 @dataclass
@@ -494,7 +477,7 @@ class Store:
         """Store strings, numbers, lists and dicts (manifests, the stat cache) as
         `marshal` data: read and written several times faster than JSON, and, like it,
         nothing that runs code when read. Readers still check the shape of what they get."""
-        self.put_blob(name, marshal.dumps(value, 4))
+        self.put_blob(name, marshal.dumps(value, 4))  # type: ignore[arg-type]  # the caller's values are marshal's kinds
 
 
 def _prepare(conn: sqlite3.Connection, code: str) -> None:
@@ -536,197 +519,6 @@ def remove_database(path: Path) -> None:
             pass
         except OSError:
             pass
-
-
-class PageStore:
-    """Pages of earlier builds, by digest of their bytes: `.blogsite-cache/pages/`.
-
-    A page whose key has not changed but whose file is missing from the output folder (a
-    fresh clone with the cache restored, a deleted output folder) is taken from here
-    instead of being rendered again. Files are hard links to the output files when the
-    file system allows it (no copy, no space), and are checked against their digest before
-    any use: a damaged one is dropped and the page rendered.
-    """
-
-    def __init__(self, root: Path) -> None:
-        self.folder = root / CACHE_DIR / "pages"
-
-    def _path(self, d: str) -> Path:
-        return self.folder / d[:2] / d
-
-    def take(self, d: str, target: Path) -> bool:
-        """Put the page with digest `d` at `target`; False if there is no sound copy."""
-        source = self._path(d)
-        data = read_file(str(source))
-        if data is None:
-            return False
-        if digest(data) != d:
-            try:
-                source.unlink()
-            except OSError:
-                pass
-            return False
-        try:
-            os.link(source, target)
-        except OSError:
-            target.write_bytes(data)
-        return True
-
-    def link(self, d: str, target: str) -> bool:
-        """Link the page this build put() itself at `target`, without reading it back (put()
-        wrote it whole, then renamed it); False if that cannot be done."""
-        try:
-            os.link(self._path(d), target)
-        except OSError:
-            return False
-        return True
-
-    def share(self, d: str, data: bytes, target: str) -> bool:
-        """Link the kept copy of `data` (digest `d`) at `target`, if there is one whose bytes
-        are exactly `data`; False otherwise (nothing is then made at `target`).
-
-        A page going back to bytes an earlier build kept (a post removed or unpublished
-        again, a change undone) then shares that copy's file: the output file stays linked
-        from the store, so replacing it later frees no disk blocks (on ext4 that is most of
-        the cost of replacing a file), and no new file is written."""
-        source = str(self._path(d))
-        if read_file(source) != data:
-            return False
-        try:
-            os.link(source, target)
-        except OSError:
-            return False
-        return True
-
-    def spares(self, live: set[str], limit: int) -> list[str]:
-        """Up to `limit` kept pages whose digests are not in `live` (the pages of the last
-        build): files whose disk blocks a build may reuse for new pages (recycle())."""
-        found: list[str] = []
-        try:
-            folders = list(os.scandir(self.folder))
-        except OSError:
-            return found
-        for folder in folders:
-            try:
-                with os.scandir(folder.path) as entries:
-                    for entry in entries:
-                        if entry.name not in live and entry.name[:1] != ".":
-                            found.append(entry.path)
-                            if len(found) >= limit:
-                                return found
-            except OSError:
-                continue
-        return found
-
-    @staticmethod
-    def recycle(spare: str, target: str, data: bytes) -> bool:
-        """Write `data` to `target` (a new name) in the file of the stale kept page `spare`,
-        overwritten in place; False, with nothing at `target`, if it cannot be done.
-
-        On this kind of disk, allocating blocks for a new file (and freeing an old one's)
-        is most of what writing a page costs: a new post rewrites every home page, and the
-        versions it replaces are the next one's spares. The spare is first moved out of the
-        store, so no kept page is ever seen with other bytes than its name says; and it is
-        only written if nothing else links it (it may not be an output file's other name)."""
-        try:
-            os.rename(spare, target)
-        except OSError:
-            return False
-        try:
-            fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            _unlink(target)
-            return False
-        try:
-            st = os.fstat(fd)
-            if st.st_nlink != 1 or not stat.S_ISREG(st.st_mode):
-                raise OSError("linked elsewhere")
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-            os.ftruncate(fd, len(data))
-        except OSError:
-            os.close(fd)
-            _unlink(target)
-            return False
-        os.close(fd)
-        return True
-
-    def put(self, d: str, data: bytes, spare: str | None = None) -> bool | None:
-        """Keep `data` (whose digest is `d`), written whole under a temporary name first (in
-        the file of the stale kept page `spare`, if one is given and can be recycled): True
-        if written now, False if a copy (sound or not) was already kept, None if it could
-        not be."""
-        target = self._path(d)
-        if target.exists():
-            return False
-        tmp = target.with_name(f".{d}.{os.getpid()}")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if spare is None or not self.recycle(spare, str(tmp), data):
-                with open(tmp, "wb") as f:
-                    f.write(data)
-            os.replace(tmp, target)
-        except OSError:
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
-            return None
-        return True
-
-    def keep(self, d: str, source: Path) -> None:
-        """Remember the page at `source` (with digest `d`), unless already known."""
-        target = self._path(d)
-        if target.exists():
-            return
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except FileExistsError:
-                pass
-            except OSError:
-                data = read_file(str(source))
-                if data is not None:
-                    self.put(d, data)  # no hard links here: a copy
-        except OSError:
-            pass  # a cache that cannot be written is a slower build, not a failed one
-
-    # Stale pages (no output holds them) the store may keep before it is pruned: a quarter
-    # of the live ones, and at least this many. Unlinking is the costly part (a new post
-    # leaves every home page stale: a thousand on a large site), and stale pages cost only
-    # disk space, so they go in one sweep every few such builds rather than each time.
-    PRUNE_SLACK = 1000
-
-    def prune(self, live: set[str]) -> int:
-        """Forget the pages no output holds any more, once there are enough of them to
-        sweep (PRUNE_SLACK); the number of pages removed."""
-        stale: list[str] = []
-        try:
-            folders = list(os.scandir(self.folder))
-        except OSError:
-            return 0
-        for folder in folders:
-            try:
-                stale.extend(e.path for e in os.scandir(folder.path) if e.name not in live)
-            except OSError:
-                continue
-        if len(stale) <= max(self.PRUNE_SLACK, len(live) // 4):
-            return 0
-        for path in stale:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
-        return len(stale)
-
-
-def _unlink(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def loads_value(data: bytes | None) -> object | None:

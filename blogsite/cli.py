@@ -221,15 +221,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     from blogsite.build import build_site
     from blogsite.config import placeholder_url
     from blogsite.errors import count, display_path
+    from blogsite.options import BuildOptions
 
     config = _config()
+    options = BuildOptions.from_env(os.environ)
     placeholder = placeholder_url(config)
     if placeholder is not None and args.strict:
         raise BlogsiteError(placeholder.as_error())
     result = build_site(
         config, output=args.output, include_drafts=args.drafts, strict=args.strict,
-        keep_unknown=args.keep_unknown,
+        keep_unknown=args.keep_unknown, options=options,
     )
+    if options.timings and result.laps:
+        print(result.timings(), file=sys.stderr)
     report([*([placeholder] if placeholder else []), *result.warnings])
     print(
         f"Built {count(len(result.site.posts), 'post')}, {count(result.written, 'file')} into "

@@ -311,7 +311,9 @@ class Fingerprints:
         found = self.key(*parts, attrs=attrs)
         return None if found is None else bytes.fromhex(found)
 
-    def _add(self, value: Any, attrs: frozenset[str], out: list[bytes]) -> None:
+    def _add(  # noqa: C901, PLR0915 - one branch per value type on the keying hot path
+        self, value: Any, attrs: frozenset[str], out: list[bytes]
+    ) -> None:
         kind = type(value)
         if kind is str:
             out.append(b"s" + value.encode("utf-8", "surrogatepass"))

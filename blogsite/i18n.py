@@ -7,7 +7,7 @@ English, which is better than a half-translated page.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
@@ -112,7 +112,7 @@ def count_of(n: int, what: str, lang: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def _fmt_date(day: object, lang: str, fmt: str) -> str:
+def _fmt_date(day: date, lang: str, fmt: str) -> str:
     return format_date(day, format=fmt, locale=_locale(lang))
 
 

@@ -7,10 +7,26 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
+from blogsite.cache import digest
 from blogsite.site import Site
 
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
+
+
+class FileEntry(NamedTuple):
+    """One file of the output folder as the build that wrote it left it."""
+
+    key: str | None  # what it was rendered from (None: not keyed, rendered every time)
+    digest: str  # of its bytes
+    size: int
+    mtime_ns: int
+
+
+def stored_files(entries: dict[str, FileEntry]) -> dict[str, tuple]:
+    """The manifest's files as the store keeps them (plain tuples)."""
+    return {rel: tuple(entry) for rel, entry in entries.items()}
 
 
 def next_scheduled(site: Site, now: datetime) -> float | None:
@@ -63,13 +79,13 @@ def read_manifest(data: object) -> dict | None:
             return None
     for entry in files.values():
         if not (
-            type(entry) is list and len(entry) == 4
+            type(entry) is tuple and len(entry) == 4
             and (entry[0] is None or type(entry[0]) is str)
             and type(entry[1]) is str and len(entry[1]) > 2 and entry[1].isalnum()
             and type(entry[2]) is int and type(entry[3]) is int
         ):
             return None
-    return data
+    return {**data, "files": {rel: FileEntry(*entry) for rel, entry in files.items()}}
 
 
 def read_graph(data: object, more: object) -> dict | None:
@@ -104,12 +120,34 @@ def read_shapes(data: object) -> dict[str, list]:
     return data
 
 
-def same_stat(path: Path | str, entry: list) -> bool:
+def same_stat(path: Path | str, entry: FileEntry) -> bool:
     try:
         st = os.stat(path)
     except OSError:
         return False
     return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
+
+
+def still_there(path: str, entry: FileEntry) -> FileEntry | None:
+    """The entry of a file the last build wrote, if the file still holds those bytes: by
+    its size and time stamp, or else by its digest (an output folder restored by CI, or
+    copied, has new time stamps and the same bytes). None if it changed or is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if st.st_size != entry.size:
+        return None
+    if st.st_mtime_ns == entry.mtime_ns:
+        return entry
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError:
+        return None
+    if digest(data) != entry.digest:
+        return None
+    return entry._replace(mtime_ns=st.st_mtime_ns)
 
 
 def intact(out_dir: Path, manifest: dict) -> bool:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
-from re import _constants as _sre
-from re import _parser as _sre_parse
+from re import _constants as _sre  # type: ignore[attr-defined]  # private, no stubs: the regex parser
+from re import _parser as _sre_parse  # type: ignore[attr-defined]  # (see _sequence)
 
 import markdown as pymarkdown
 from markdown import inlinepatterns, treeprocessors, util
@@ -66,7 +66,16 @@ def _required(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], ...]:
     return tuple(_sequence(list(parsed)))
 
 
-def _sequence(items) -> list[tuple[str, ...]]:
+def _shortest(found: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """The first of the shortest (min(found, key=len), which mypy mistypes here)."""
+    best = found[0]
+    for words in found[1:]:
+        if len(words) < len(best):
+            best = words
+    return best
+
+
+def _sequence(items) -> list[tuple[str, ...]]:  # noqa: C901 - one branch per regex opcode
     reqs: list[tuple[str, ...]] = []
     run = ""
     for op, av in items:
@@ -95,10 +104,10 @@ def _sequence(items) -> list[tuple[str, ...]]:
         elif op is _sre.BRANCH:
             alternatives: list[str] = []
             for branch in av[1]:
-                found = _sequence(list(branch))
-                if not found:
+                words = _sequence(list(branch))
+                if not words:
                     break
-                alternatives.extend(min(found, key=len))
+                alternatives.extend(_shortest(words))
             else:
                 reqs.append(tuple(alternatives))
         elif op is _sre.IN:
@@ -171,7 +180,7 @@ class _FastInline(treeprocessors.InlineProcessor):
             return data
         table = self._fast_table
         items = table.items
-        apply = self._InlineProcessor__applyPattern
+        apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]  # Markdown's private method, reused as is
         candidates = table.candidates(data)
         k = bisect_left(candidates, patternIndex)
         start = 0

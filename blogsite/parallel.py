@@ -2,17 +2,16 @@
 
 Python-Markdown holds the GIL, so threads would not help: a cold build of a large site
 forks one worker per core. Workers inherit the loaded modules, the Markdown converters and
-the site (rendering), so nothing but results crosses the pipes. Below a few dozen posts
-(or on one core, or where fork is unavailable) everything runs in the calling process:
-starting workers would cost more than it saves. The results are the same either way and
-come back in order.
+the site (rendering), so nothing but results crosses the pipes. The caller says how many
+processes to use (blogsite.options: one below the sizes where workers pay); where fork is
+unavailable everything runs in the calling process. The results are the same either way
+and come back in order.
 """
 
 from __future__ import annotations
 
 import gc
 import json
-import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,20 +21,6 @@ from zoneinfo import ZoneInfo
 
 from blogsite.cache import digest
 from blogsite.errors import BlogsiteError
-
-PARSE_MIN = 48  # posts to parse before workers pay for themselves
-RENDER_MIN = 300  # pages to render before workers pay for themselves
-
-
-def workers() -> int:
-    forced = os.environ.get("BLOGSITE_JOBS", "").strip()
-    if forced.isdigit():
-        return max(1, int(forced))
-    try:
-        count = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        count = os.cpu_count() or 1
-    return max(1, min(count, 8))
 
 
 def _quiet_worker() -> None:
@@ -132,16 +117,16 @@ def _parse_chunk(jobs: list[tuple[str, str, str, str, str]]) -> list[tuple]:
     return [parse_source(*job) for job in jobs]
 
 
-def parse_many(jobs: list[tuple[str, str, str, str, str]]) -> Iterator[tuple]:
-    """parse_source over (kind, path, zone, language, comments folder) jobs, in order."""
-    # Parsing leaves a few cycles per post (Markdown's trees): with many posts, collect
-    # them even if the caller turned the collector off (workers inherit its state).
-    paused = len(jobs) >= PARSE_MIN and not gc.isenabled()
+def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[tuple]:
+    """parse_source over (kind, path, zone, language, comments folder) jobs, in order, by n
+    processes."""
+    # Parsing leaves a few cycles per post (Markdown's trees): collect them even if the
+    # caller turned the collector off (workers inherit its state).
+    paused = not gc.isenabled()
     if paused:
         gc.enable()
     try:
-        n = workers()
-        ctx = _fork_context() if len(jobs) >= PARSE_MIN and n >= 2 else None
+        ctx = _fork_context() if n >= 2 else None
         if ctx is None:
             for job in jobs:
                 yield parse_source(*job)
@@ -158,19 +143,15 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]]) -> Iterator[tuple]:
 
 # ----- rendering
 
-_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, Any], Any] | None, bool] | None = None
+_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, bytes], Any] | None] | None = None
 
 
 def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
     assert _RENDER is not None
-    renders, sink, lazy = _RENDER
+    renders, sink = _RENDER
     out: list[tuple[int, Any]] = []
     for i in indices:
         try:
-            if lazy:
-                assert sink is not None
-                out.append((i, sink(i, renders[i])))
-                continue
             data = renders[i]()
         except BlogsiteError as exc:
             out.append((i, exc.problems))
@@ -181,28 +162,22 @@ def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
 
 def render_many(
     renders: list[Callable[[], bytes]],
-    sink: Callable[[int, Any], Any] | None = None,
-    lazy: bool = False,
+    sink: Callable[[int, bytes], Any] | None,
+    n: int,
 ) -> Iterator[tuple[int, Any]]:
     """Call each render function; yield (index, bytes, or sink(index, bytes) when a sink is
     given, or the list of problems of a failed render). Workers inherit everything by fork:
     `sink` runs in the worker (to write a page where it was rendered), so memory stays flat.
-    With `lazy`, the sink gets the render function itself and calls it if it needs to.
     """
     global _RENDER
-    n = workers()
-    ctx = _fork_context() if len(renders) >= RENDER_MIN and n >= 2 else None
-    if ctx is None:
-        _RENDER = (renders, sink, lazy)
-        try:
-            yield from _render_chunk(list(range(len(renders))))
-        finally:
-            _RENDER = None
-        return
-    size = max(8, min(128, len(renders) // (n * 6) or 1))
-    chunks = [list(range(i, min(i + size, len(renders)))) for i in range(0, len(renders), size)]
-    _RENDER = (renders, sink, lazy)
+    ctx = _fork_context() if n >= 2 else None
+    _RENDER = (renders, sink)
     try:
+        if ctx is None:
+            yield from _render_chunk(list(range(len(renders))))
+            return
+        size = max(8, min(128, len(renders) // (n * 6) or 1))
+        chunks = [list(range(i, min(i + size, len(renders)))) for i in range(0, len(renders), size)]
         for _chunk, results in _shared(ctx, n, chunks, _render_chunk):
             yield from results
     finally:
@@ -219,7 +194,7 @@ def _take_chunks(from_back: bool = False) -> list[tuple[int, Any]]:
     Workers take from the front, this process from the back."""
     assert _WORK is not None
     front, back, chunks, run = _WORK
-    done = []
+    done: list[tuple[int, Any]] = []
     while True:
         with front.get_lock():
             if front.value > back.value:
@@ -258,7 +233,6 @@ def _shared(ctx, n: int, chunks: list[Any], run: Callable[[Any], Any]) -> list[t
 
 # ----- anything else: page keys
 
-CALL_MIN = 2000  # calls (page keys) before workers pay for themselves
 _CALLS: list[Callable[[], Any]] | None = None
 
 
@@ -267,12 +241,11 @@ def _call_chunk(bounds: tuple[int, int]) -> list[Any]:
     return [_CALLS[i]() for i in range(*bounds)]
 
 
-def call_many(funcs: list[Callable[[], Any]]) -> list[Any]:
+def call_many(funcs: list[Callable[[], Any]], n: int) -> list[Any]:
     """[f() for f in funcs], over worker processes when there are many: the keys of the
     10,000 pages of a large site, on every build. Results must be picklable."""
     global _CALLS
-    n = workers()
-    ctx = _fork_context() if len(funcs) >= CALL_MIN and n >= 2 else None
+    ctx = _fork_context() if n >= 2 else None
     if ctx is None:
         return [f() for f in funcs]
     size = -(-len(funcs) // (n * 4))  # a few chunks each: the costly keys are not spread evenly

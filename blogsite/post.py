@@ -162,7 +162,7 @@ class CachedPost(Post):
     body = _Lazy("body")
     summary_html = _Lazy("summary_html", keep=True)
     teaser = _Lazy("teaser", keep=True)
-    source = _Source()  # type: ignore[assignment]
+    source = _Source()
 
     @classmethod
     def lazy(cls, loader: Any, extra_attrs: dict[str, Any], fields: dict[str, Any]) -> CachedPost:
@@ -185,7 +185,8 @@ class CachedPost(Post):
         return post
 
     def _load(self, name: str) -> Any:
-        return self._loader(self, name)
+        loader: Any = self.__dict__["_loader"]  # set by lazy(), on the frozen instance
+        return loader(self, name)
 
 
 # Fields of a CachedPost read from the cache only when a page needs them.
@@ -358,7 +359,7 @@ def _plain(html: str) -> str:
     return re.sub(r"\s+", " ", _html.unescape(text)).strip()
 
 
-def parse_post(
+def parse_post(  # noqa: C901, PLR0915 - one check per front-matter key, in file order
     path: Path,
     *,
     zone: ZoneInfo,

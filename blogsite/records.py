@@ -7,6 +7,7 @@ import dataclasses
 import json
 import marshal
 from collections import OrderedDict
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -186,7 +187,7 @@ def _summaries(store: Store) -> dict[str, tuple[bytes, bytes]]:
         n += 1
 
 
-def parse_records(records: dict[str, str | bytes]) -> dict[str, dict]:
+def parse_records(records: Mapping[str, str | bytes]) -> dict[str, dict]:
     """Parse stored records; keep those shaped as parse_source writes them."""
     if not records:
         return {}

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -211,7 +212,7 @@ class Renderer:
             base = self._bases[(name, lang)] = (attrs, digest)
         if base[1] is None:
             return None
-        return base  # type: ignore[return-value]
+        return base  # type: ignore[return-value]  # base[1] is not None here: a str
 
     def reads_source(self) -> bool:
         """Whether a template of the theme may show a post's file path (`post.source`, or
@@ -229,7 +230,9 @@ class Renderer:
     def _source_digest(self, name: str) -> str:
         found = self._sources.get(name)
         if found is None:
-            source, _filename, _uptodate = self.theme.env.loader.get_source(self.theme.env, name)
+            loader = self.theme.env.loader
+            assert loader is not None  # Theme always sets one
+            source, _filename, _uptodate = loader.get_source(self.theme.env, name)
             found = self._sources[name] = hashlib.blake2b(source.encode()).hexdigest()
         return found
 
@@ -483,18 +486,14 @@ class Renderer:
             out.append(
                 self._data(
                     f"{tag.url.lstrip('/')}rss.xml",
-                    lambda t=title, u=page_url, f=rss_url, p=posts: feeds.rss(
-                        self.config, t, u, f, p
-                    ),
+                    partial(feeds.rss, self.config, title, page_url, rss_url, posts),
                     title, page_url, rss_url, posts,
                 )
             )
             out.append(
                 self._data(
                     f"{tag.url.lstrip('/')}atom.xml",
-                    lambda t=title, u=page_url, f=atom_url, p=posts: feeds.atom(
-                        self.config, t, u, f, p
-                    ),
+                    partial(feeds.atom, self.config, title, page_url, atom_url, posts),
                     title, page_url, atom_url, posts,
                 )
             )

@@ -104,12 +104,12 @@ def snapshot(root: Path) -> dict[str, tuple[int, int]]:
             for f in filenames:
                 if f.startswith(".") or f.endswith("~"):
                     continue
-                p = os.path.join(dirpath, f)
+                found = os.path.join(dirpath, f)
                 try:
-                    st = os.stat(p)
+                    st = os.stat(found)
                 except FileNotFoundError:
                     continue
-                state[p] = (st.st_mtime_ns, st.st_size)
+                state[found] = (st.st_mtime_ns, st.st_size)
     return state
 
 
@@ -148,7 +148,9 @@ def _error_page(problems: list[Problem]) -> bytes:
     ).encode()
 
 
-def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+def make_handler(  # noqa: C901 - one small HTTP handler class, its routes in one place
+    preview: Preview,
+) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 

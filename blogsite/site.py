@@ -112,7 +112,7 @@ class _CountedPosts(Sequence):
     def __eq__(self, other: object) -> bool:
         return self._load().posts == other
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None  # type: ignore[assignment]  # unhashable, as a list is: the standard idiom
 
     def __repr__(self) -> str:
         return repr(self._load().posts)
@@ -122,11 +122,11 @@ class LazySite(Site):
     """The site as a build that found nothing changed returns it: posts are read from the
     cache only if the caller looks at them (`len(site.posts)` and the warnings are known)."""
 
-    posts = _Deferred("posts")  # type: ignore[assignment]
-    all_posts = _Deferred("all_posts")  # type: ignore[assignment]
-    pages = _Deferred("pages")  # type: ignore[assignment]
-    tags = _Deferred("tags")  # type: ignore[assignment]
-    years = _Deferred("years")  # type: ignore[assignment]
+    posts = _Deferred("posts")
+    all_posts = _Deferred("all_posts")
+    pages = _Deferred("pages")
+    tags = _Deferred("tags")
+    years = _Deferred("years")
 
     @classmethod
     def deferred(

@@ -174,16 +174,9 @@ def test_damaged_entries_are_ignored(tmp_path):
     _check(root, tmp_path)
 
 
-def test_damaged_stored_pages_are_rendered_again(tmp_path):
+def test_a_deleted_output_folder_is_written_again_with_the_cache(tmp_path):
     root = _built(tmp_path)
-    pages = root / cache_module.CACHE_DIR / "pages"
-    shutil.rmtree(root / "public")  # pages must now come from the store...
-    for dirpath, _dirs, files in os.walk(pages):
-        for name in files:
-            path = Path(dirpath) / name
-            data = path.read_bytes()
-            path.unlink()  # (break the hard link to the old output first)
-            path.write_bytes(data.replace(b"<html", b"<html data-x"))  # ...but all are damaged
+    shutil.rmtree(root / "public")
     _check(root, tmp_path)
 
 
@@ -230,103 +223,6 @@ def test_well_checksummed_nonsense_is_ignored(tmp_path):
     conn.close()
     _edit_everything(root)
     _check(root, tmp_path)
-
-
-def test_the_page_store_is_swept_once_stale_pages_pile_up(tmp_path, monkeypatch):
-    store = cache_module.PageStore(tmp_path)
-    monkeypatch.setattr(cache_module.PageStore, "PRUNE_SLACK", 3)
-
-    def keep(n: int) -> str:
-        data = f"<p>page {n}</p>".encode()
-        source = tmp_path / f"page-{n}.html"
-        source.write_bytes(data)
-        d = cache_module.digest(data)
-        store.keep(d, source)
-        return d
-
-    def stored() -> set[str]:
-        return {p.name for p in store.folder.rglob("*") if p.is_file()}
-
-    live = {keep(n) for n in range(8)}
-    stale = {keep(n) for n in range(100, 103)}
-    # Three stale pages: at the slack (3, above a quarter of the 8 live ones), kept.
-    assert store.prune(live) == 0
-    assert stored() == live | stale
-    stale.add(keep(103))
-    assert store.prune(live) == 4  # one more: all of them go, in one sweep
-    assert stored() == live
-    # The slack grows with the site: a quarter of the live pages.
-    live |= {keep(n) for n in range(8, 40)}
-    stale = {keep(n) for n in range(200, 210)}
-    assert store.prune(live) == 0 and stored() == live | stale
-    stale.add(keep(210))
-    assert store.prune(live) == 11 and stored() == live
-
-
-@pytest.mark.parametrize("damage", [None, "format", "not-utf8", "not-bytes", "not-pairs"])
-@pytest.mark.parametrize("chunk", [1000, 2])
-def test_the_summaries_blob_serves_listings_and_is_never_trusted_blindly(
-    tmp_path, monkeypatch, damage, chunk
-):
-    """Many listing pages to render read every post's summary from one blob, written by the
-    first build that needed it; one of another format or shape is ignored, and a summary
-    that is not UTF-8 is read from its record instead."""
-    import marshal
-
-    from blogsite import records
-
-    monkeypatch.setattr(records, "SUMMARIES_CHUNK", chunk)
-    root = _built(tmp_path)
-    _edit_everything(root)
-    build_site(load_config(root), now=NOW)  # every page rendered again: summaries prefetched
-    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
-    conn = sqlite3.connect(db)
-    blobs = dict(conn.execute("SELECT name, data FROM blobs WHERE name LIKE 'summaries%'"))
-    assert sorted(blobs) == [f"summaries:{n}" for n in range(-(-5 // chunk))]
-    pairs = {}
-    later: set[str] = set()  # the posts of the blobs after the first
-    for name, data in blobs.items():
-        fmt, part = marshal.loads(data)
-        assert fmt == records.SUMMARIES_FORMAT
-        pairs.update(part)
-        if name != "summaries:0":
-            later |= set(part)
-    assert len(pairs) == 5
-    assert all(type(a) is bytes and type(b) is bytes for a, b in pairs.values())
-    if damage is not None:
-        bad = {
-            "format": ("blogsite-summaries-0", pairs),
-            "not-utf8": (fmt, {k: (b"\xff<p>", b"\xfe") for k in pairs}),
-            "not-bytes": (fmt, {k: ("<p>x</p>", "x") for k in pairs}),
-            "not-pairs": (fmt, [list(pairs)]),
-        }[damage]
-        data = marshal.dumps(bad, 4)
-        conn.execute(
-            "UPDATE blobs SET data = ?, sum = ? WHERE name = ?",
-            (data, cache_module.digest(data), f"{records.SUMMARIES}:0"),
-        )
-    conn.commit()
-    conn.close()
-    asked: list[set] = []
-    original = cache_module.Store.extras
-
-    def extras(self, keys):
-        asked.append(set(keys))
-        return original(self, keys)
-
-    monkeypatch.setattr(cache_module.Store, "extras", extras)
-    theme = root / "theme" / "base.html"
-    theme.write_text(theme.read_text().replace("class='v2'", "class='v3'"))
-    _check(root, tmp_path)
-    # The blobs answered for every post, unless the first was damaged: one not of the
-    # format stops the reading there; one whose entries are not pairs of bytes loses them
-    # (only the posts the later blobs also hold are found); bytes that are not UTF-8 are
-    # found, then read from their rows when a page shows them.
-    expected = {
-        None: set(), "not-utf8": set(), "format": set(pairs), "not-pairs": set(pairs),
-        "not-bytes": set(pairs) - later,
-    }[damage]
-    assert asked == [expected]
 
 
 def test_a_shorter_summaries_write_drops_the_blobs_after_it(tmp_path, monkeypatch):

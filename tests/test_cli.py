@@ -147,7 +147,7 @@ def test_the_github_actions_recipe_is_a_workflow_that_keeps_the_build_cache():
     cache = next(i for i, n in enumerate(names) if n.startswith("actions/cache@"))
     run = next(i for i, n in enumerate(names) if n == "blogsite publish")
     assert cache < run
-    assert steps[cache]["with"]["path"] == ".blogsite-cache"
+    assert steps[cache]["with"]["path"].split() == [".blogsite-cache", "public"]
     env = steps[run]["env"]
     for variable in SECRET_VARS:
         assert env[variable] == "${{ secrets." + variable + " }}"
