@@ -2,8 +2,14 @@
 
 Every post is the same Markdown body for the three generators; only the
 metadata block differs (YAML front matter for blogsite and Hugo, Pelican's
-``Key: value`` header for Pelican).  Posts average about 5.6 KB of UTF-8 text:
-paragraphs with accented words, two headings, a list, a blockquote and links.
+``Key: value`` header for Pelican).  Two styles of text:
+
+- "article" (the default): sentences of the user's own sample article
+  (bench/sample-article.txt) recombined, with its « guillemets », ellipses,
+  smileys and bare URLs, plus emphasis and links, as a real French post reads;
+- "words": paragraphs of accented words from a word list (the earlier corpus).
+
+Either way two headings, a list, a blockquote and links; about 5-6 KB a post.
 
 Stdlib only: the benchmark runner must work with any Python 3.11.
 """
@@ -11,6 +17,7 @@ Stdlib only: the benchmark runner must work with any Python 3.11.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -271,13 +278,46 @@ class _Writer:
         return text[0].upper() + text[1:]
 
 
+SAMPLE = Path(__file__).with_name("sample-article.txt")
+STYLES = ("article", "words")
+
+
+def _sample_sentences() -> list[str]:
+    """The sample article's sentences (its first lines, the blog's header, left out)."""
+    text = SAMPLE.read_text(encoding="utf-8")
+    paragraphs = [" ".join(p.split()) for p in text.split("\n\n")]
+    body = [p for p in paragraphs[3:] if len(p) > 30]
+    sentences: list[str] = []
+    for paragraph in body:
+        sentences.extend(s for s in re.split(r"(?<=[.!?…)])\s+(?=[«A-ZÀ-Ý\"])", paragraph) if s)
+    return sentences
+
+
+class _ArticleWriter(_Writer):
+    """Paragraphs made of the sample article's sentences, in a seeded order."""
+
+    SENTENCES: list[str] = []
+
+    def sentence(self, lo: int = 9, hi: int = 23) -> str:
+        if not self.SENTENCES:
+            _ArticleWriter.SENTENCES = _sample_sentences()
+        rng = self.rng
+        text = rng.choice(self.SENTENCES)
+        words = text.split(" ")
+        if len(words) > 4 and rng.random() < 0.25:
+            i = rng.randrange(1, len(words) - 1)
+            if words[i].isalpha():
+                words[i] = f"*{words[i]}*" if rng.random() < 0.7 else f"**{words[i]}**"
+        return " ".join(words)
+
+
 def _external_link(rng: random.Random) -> str:
     path = "-".join(slugify(w) or "x" for w in rng.choices(WORDS, k=3))
     return f"https://{rng.choice(DOMAINS)}/{path}"
 
 
-def _body(rng: random.Random, earlier: list[Post]) -> str:
-    w = _Writer(rng)
+def _body(rng: random.Random, earlier: list[Post], style: str = "article") -> str:
+    w = _ArticleWriter(rng) if style == "article" else _Writer(rng)
     internal = None
     if earlier and rng.random() < 0.6:
         # Absolute link to an earlier post: same URL in every generator.
@@ -299,7 +339,10 @@ def _body(rng: random.Random, earlier: list[Post]) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def make_post(rng: random.Random, index: int, day: date, earlier: list[Post], used: set[str]) -> Post:
+def make_post(
+    rng: random.Random, index: int, day: date, earlier: list[Post], used: set[str],
+    style: str = "article",
+) -> Post:
     title = f"{rng.choice(TITLE_OPENERS)} {rng.choice(TITLE_SUBJECTS)}{rng.choice(TITLE_ENDINGS)}"
     base = slugify(title)
     slug, k = base, 2
@@ -322,17 +365,17 @@ def make_post(rng: random.Random, index: int, day: date, earlier: list[Post], us
         t = TAGS[int(rng.expovariate(1 / 18)) % len(TAGS)] if rng.random() < 0.7 else rng.choice(TAGS)
         if t not in tags:
             tags.append(t)
-    return Post(index, slug, title, when, tuple(tags), _body(rng, earlier))
+    return Post(index, slug, title, when, tuple(tags), _body(rng, earlier, style))
 
 
-def generate(n: int, seed: int = SEED) -> list[Post]:
+def generate(n: int, seed: int = SEED, style: str = "article") -> list[Post]:
     """n posts, oldest first, one per day ending on LAST_DAY."""
     rng = random.Random(seed)
     first = LAST_DAY - timedelta(days=n - 1)
     posts: list[Post] = []
     used: set[str] = set()
     for i in range(n):
-        posts.append(make_post(rng, i, first + timedelta(days=i), posts, used))
+        posts.append(make_post(rng, i, first + timedelta(days=i), posts, used, style))
     return posts
 
 
