@@ -12,17 +12,23 @@ import os
 from pathlib import Path
 from typing import Any
 
-from blogsite.cache import CACHE_DIR, Store, cache_disabled
+from blogsite.cache import CACHE_DIR, Store
 from blogsite.config import Config
 from blogsite.deploy.plan import LocalFile, LocalSite
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.manifest import read_manifest
+from blogsite.options import BuildOptions
 
 BUILD_HINT = "run `blogsite build` (it must succeed), then deploy again"
 
 
+def _cache_disabled() -> bool:
+    """BLOGSITE_CACHE=0: builds keep no manifest to check the folder against."""
+    return not BuildOptions.from_env(os.environ).cache
+
+
 def _manifest_files(config: Config, out_dir: Path) -> dict[str, list[Any]] | None:
-    if cache_disabled() or not (config.root / CACHE_DIR).is_dir():
+    if _cache_disabled() or not (config.root / CACHE_DIR).is_dir():
         return None
     resolved = out_dir.resolve()
     root = config.root.resolve()
@@ -81,9 +87,9 @@ def load_built(config: Config, output: str | Path | None = None) -> LocalSite:
     manifest = _manifest_files(config, folder)
     if manifest is None:
         why = ("BLOGSITE_CACHE=0 keeps builds from recording what they wrote"
-               if cache_disabled() else "no successful build into it is recorded")
+               if _cache_disabled() else "no successful build into it is recorded")
         raise BlogsiteError(Problem(shown, f"the output folder cannot be deployed: {why}",
-                                    BUILD_HINT if not cache_disabled() else
+                                    BUILD_HINT if not _cache_disabled() else
                                     "unset BLOGSITE_CACHE, build, then deploy"))
     files = walk(folder)
     why = _mismatch(folder, files, manifest)
