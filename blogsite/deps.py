@@ -69,7 +69,8 @@ def encode_value(value: Any) -> Any:
         return {"dict": {k: encode_value(v) for k, v in value.items()}}
     if type(value).__name__ in RECORD_TYPES and type(value) is RECORD_TYPES[type(value).__name__]:
         return {"record": type(value).__name__, "fields": {
-            f.name: encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)
+            f.name: encode_value(getattr(value, f.name))
+            for f in dataclasses.fields(value)  # type: ignore[arg-type]  # a RECORD_TYPES dataclass
         }}
     raise TypeError(f"cannot encode {type(value).__name__}")
 

@@ -84,9 +84,9 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
 
     comments: dict[str, str] = {}
     parts.append("comments")
-    for folder, names in sorted(folder_digests(root, stat.file_digest).items()):
-        comments[folder] = digest("\n".join(names).encode("utf-8", "surrogateescape"))
-        parts.append(f"{folder}\0{comments[folder]}")
+    for post_folder, names in sorted(folder_digests(root, stat.file_digest).items()):
+        comments[post_folder] = digest("\n".join(names).encode("utf-8", "surrogateescape"))
+        parts.append(f"{post_folder}\0{comments[post_folder]}")
     for name in ("site.toml", "syndication.toml"):
         path = str(root / name)
         d = stat.file_digest(path)

@@ -179,7 +179,7 @@ def _comments(entries: list[Entry], post: Entry, export: Export, lang: str) -> t
     where = post.path or post.id
     return tuple(
         ImportedComment(
-            id=e.id, author=e.author or anonymous(lang), date=e.published,  # type: ignore[arg-type]
+            id=e.id, author=e.author or anonymous(lang), date=e.published,  # type: ignore[arg-type]  # kept: dated
             body=comment_body(paragraphs(e.content), export, where), source="blogger",
             author_url=e.author_url,
             parent=e.parent_ref if e.parent_ref in ids and e.parent_ref != e.id else None,

@@ -185,8 +185,8 @@ def _escape_line_starts(soup: BeautifulSoup) -> None:
 class Converter(MarkdownConverter):
     """markdownify, with raw HTML for what Markdown cannot say, and text that stays text."""
 
-    def escape(self, text: str, parent_tags) -> str:  # type: ignore[no-untyped-def]
-        text = super().escape(text, parent_tags)  # type: ignore[misc]
+    def escape(self, text: str, parent_tags) -> str:
+        text = super().escape(text, parent_tags)  # type: ignore[misc]  # its stubs omit it (it exists)
         if not text or "code" in parent_tags or "pre" in parent_tags:
             return text
         text = re.sub(r"&(?=#?\w+;)", "&amp;", text)
@@ -195,10 +195,10 @@ class Converter(MarkdownConverter):
     def _raw(self, el: Tag) -> str:
         return "\n\n" + re.sub(r"\n\s*\n", "\n", str(el)).strip() + "\n\n"
 
-    def convert_figure(self, el: Tag, text: str, parent_tags) -> str:  # type: ignore[no-untyped-def]
+    def convert_figure(self, el: Tag, text: str, parent_tags) -> str:
         return self._raw(el)
 
-    def convert_table(self, el: Tag, text: str, parent_tags) -> str:  # type: ignore[no-untyped-def]
+    def convert_table(self, el: Tag, text: str, parent_tags) -> str:
         return self._raw(el)
 
 
