@@ -13,6 +13,7 @@ from blogsite.comments import MAX_BYTES, load_folder, read_comment, read_reactio
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_of
+from blogsite.options import BuildOptions
 from tests.conftest import SITES
 
 MIXED = SITES / "tricky" / "comments" / "mixed"
@@ -167,7 +168,7 @@ def test_a_malformed_comment_is_a_build_error_and_the_site_stays(tricky, cli):
     assert "comments/mixed/105.md:4" in result.err and "Traceback" not in result.err
     assert _page(tricky, "mixed-scripts/") == before
     with pytest.raises(BlogsiteError):
-        build_site(load_config(tricky), cache=False)
+        build_site(load_config(tricky), options=BuildOptions(cache=False))
 
 
 def test_a_new_comment_rebuilds_the_pages_that_show_the_post(tricky):
