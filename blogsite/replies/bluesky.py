@@ -42,6 +42,9 @@ class BlueskyFetcher:
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         return self.patience.call(self.net._call, self.label, what, func, *args, **kwargs)
 
+    def keep_before(self, now: datetime) -> datetime | None:
+        return None
+
     def replies(self, announced: Announced) -> list[Reply]:
         feed = self.net.client.app.bsky.feed
         answer = self._call(

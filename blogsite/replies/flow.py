@@ -231,23 +231,8 @@ def _fetcher(net: Network, patience: Patience, lang: str,
         except NetworkError as exc:
             report.errors.append(f"{net.label}: {exc}; replies are read on the next run")
             return None
-    if net.name == "mastodon":
-        from blogsite.publish.networks.mastodon import MastodonNetwork
-        from blogsite.replies.mastodon import MastodonFetcher
-
-        assert isinstance(net, MastodonNetwork)
-        return MastodonFetcher(net, patience, lang)
-    if net.name == "bluesky":
-        from blogsite.publish.networks.bluesky import BlueskyNetwork
-        from blogsite.replies.bluesky import BlueskyFetcher
-
-        assert isinstance(net, BlueskyNetwork)
-        return BlueskyFetcher(net, patience, lang)
-    from blogsite.publish.networks.x import XNetwork
-    from blogsite.replies.x import XFetcher
-
-    assert isinstance(net, XNetwork)
-    return XFetcher(net, patience, lang)
+    fetcher: Fetcher | None = net.fetcher(patience, lang)
+    return fetcher
 
 
 def _fetch_network(run: _Run, fetcher: Fetcher, items: list[Announced],
@@ -263,7 +248,7 @@ def _fetch_network(run: _Run, fetcher: Fetcher, items: list[Announced],
                                  "is read on the next run")
             return
         report.errors += fetched.errors
-        _apply(run, item, fetched, report)
+        _apply(run, fetcher, item, fetched, report)
 
 
 def _read(fetcher: Fetcher, item: Announced) -> Fetched:
@@ -285,18 +270,15 @@ def _read(fetcher: Fetcher, item: Announced) -> Fetched:
     return fetched
 
 
-def _apply(run: _Run, item: Announced, fetched: Fetched, report: RepliesReport) -> None:
+def _apply(run: _Run, fetcher: Fetcher, item: Announced, fetched: Fetched,
+           report: RepliesReport) -> None:
     folder = run.config.root / COMMENTS_DIR / item.folder
     changes = Changes()
     if fetched.replies is not None:
         unique = list({r.comment_id: r for r in reversed(fetched.replies)}.values())[::-1]
         every_parent = {r.comment_id: r.parent for r in unique}
         kept = rehang([r for r in unique if r.own or not run.block.blocks(r.author)], every_parent)
-        keep_before = None
-        if item.network == "x":
-            from blogsite.replies.x import search_horizon
-
-            keep_before = search_horizon(run.now)
+        keep_before = fetcher.keep_before(run.now)
         merge = Merge(folder, item.network, run.config.zone, run.config.comments.moderation,
                       run.trusted, keep_before, run.dry_run)
         changes = merge_replies(merge, kept)

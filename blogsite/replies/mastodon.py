@@ -31,6 +31,9 @@ class MastodonFetcher:
     def _call(self, what: str, func: Any, *args: Any, **kwargs: Any) -> Any:
         return self.patience.call(self.net._call, self.label, what, func, *args, **kwargs)
 
+    def keep_before(self, now: datetime) -> datetime | None:
+        return None
+
     def replies(self, announced: Announced) -> list[Reply]:
         context = self._call("reading replies", self.net.api.status_context, announced.remote_id)
         out = []

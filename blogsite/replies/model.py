@@ -83,3 +83,8 @@ class Fetcher(Protocol):
     def reactions(self, announced: Announced) -> Reactions | None:
         """None when the network offers nothing here (X)."""
         ...
+
+    def keep_before(self, now: datetime) -> datetime | None:
+        """Stored replies older than this are kept as they are: the network can no longer
+        show them, so their absence from a read says nothing (X's 7-day search)."""
+        ...

@@ -49,6 +49,9 @@ class XFetcher:
                 ) from None
             raise
 
+    def keep_before(self, now: datetime) -> datetime | None:
+        return search_horizon(now)
+
     def replies(self, announced: Announced) -> list[Reply]:
         out: list[Reply] = []
         token = None

@@ -104,6 +104,11 @@ class Network(ABC):
         links it with rel="me" (how Mastodon verifies the blog)."""
         return None
 
+    def fetcher(self, patience: Any, lang: str) -> Any:
+        """What reads the replies to this network's announcements (`blogsite replies`), a
+        `blogsite.replies.model.Fetcher`; None when the network has no backfeed."""
+        return None
+
     def missing_credentials(self) -> list[str]:
         """Environment variables that must be set and are not."""
         return missing(self.env_vars, self.env)

@@ -200,6 +200,11 @@ class BlueskyNetwork(Network):
     def limit_note(self) -> str:
         return f"limit {BLUESKY_LIMIT}, Bluesky's own"
 
+    def fetcher(self, patience: Any, lang: str) -> Any:
+        from blogsite.replies.bluesky import BlueskyFetcher
+
+        return BlueskyFetcher(self, patience, lang)
+
     def account_name(self) -> str:
         return f"@{self.handle or self.section.handle} on {self.section.service}"
 

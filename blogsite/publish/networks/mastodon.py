@@ -98,6 +98,11 @@ class MastodonNetwork(Network):
             return None
         return f"{section.instance.rstrip('/')}/@{section.account.lstrip('@')}"
 
+    def fetcher(self, patience: Any, lang: str) -> Any:
+        from blogsite.replies.mastodon import MastodonFetcher
+
+        return MastodonFetcher(self, patience, lang)
+
     def account_key(self) -> str:
         return self.account_id or self.base
 

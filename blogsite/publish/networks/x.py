@@ -168,6 +168,11 @@ class XNetwork(Network):
     def limit_note(self) -> str:
         return f"limit {X_LIMIT}, X's own"
 
+    def fetcher(self, patience: Any, lang: str) -> Any:
+        from blogsite.replies.x import XFetcher
+
+        return XFetcher(self, patience, lang)
+
     def account_name(self) -> str:
         if self.username:
             return f"@{self.username}"
