@@ -30,9 +30,19 @@ output = "public"
 # verify_live = true
 # window_days = 7
 
+# The theme's author block; its profile links get rel="me" (Mastodon verifies the blog).
+# [author]
+# bio = "A sentence about me."
+# avatar = "/images/me.jpg"              # a file in static/
+# links = ["https://github.com/me"]
+
 # A [social.*] table enables announcing new posts on that network (see README).
 # [social.mastodon]
 # instance = "https://mastodon.social"
+# account = "me"                         # your profile, https://mastodon.social/@me
+
+# Settings for your own templates, handed to them as `extra` (see docs/theme.md).
+# [extra]
 """
 
 FIRST_POST = """\

@@ -167,3 +167,23 @@ def test_author_and_profile_keys_are_checked(tmp_path, cli):
     assert "[social.mastodon] account 'zoe@piaille.fr' is not an account name" in result.err
     assert "unknown table [extar]" in result.err and "did you mean `extra`?" in result.err
     assert "Traceback" not in result.err
+
+
+def test_the_new_site_template_shows_the_theme_settings_ready_to_uncomment(tmp_path, cli):
+    assert cli(tmp_path, "init", "blog").code == 0
+    site = tmp_path / "blog"
+    toml = site / "site.toml"
+    text = toml.read_text()
+    assert "# [author]" in text and '# account = "me"' in text and "# [extra]" in text
+    # Uncommented as a user would, they make the author block and its rel="me" links.
+    lines = [
+        line[2:] if line.startswith(("# [author]", "# bio", "# links", "# [social.mastodon]",
+                                     "# instance", "# account")) else line
+        for line in text.splitlines()
+    ]
+    toml.write_text("\n".join(lines) + "\n")
+    assert cli(site, "build").code == 0
+    home = (site / "public/index.html").read_text()
+    assert '<link rel="me" href="https://mastodon.social/@me">' in home
+    assert '<a rel="me" href="https://github.com/me">github.com</a>' in home
+    assert "A sentence about me." in home
