@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from difflib import get_close_matches
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -210,9 +211,18 @@ def cmd_new(args: argparse.Namespace) -> int:
     tags = [t.strip() for value in args.tags for t in value.split(",") if t.strip()]
     if args.page and tags:
         raise UsageError(Problem("blogsite new", "a page has no tags", "leave out --tags"))
+    config = _config()
+    now = datetime.now(config.zone).replace(microsecond=0)
     path = new_post(
-        _config(), args.title, draft=args.draft, tags=tags, slug=args.slug, page=args.page
+        config, args.title, draft=args.draft, now=now, tags=tags, slug=args.slug, page=args.page
     )
+    if args.draft and not args.page:
+        from blogsite.publish.drafts import note_new_draft
+        from blogsite.publish.ledger import LEDGER_FILE
+
+        if note_new_draft(config, path, args.title, now):
+            print(f"noted as a draft in {LEDGER_FILE}: announced whenever it goes public "
+                  "(commit both files)", file=sys.stderr)
     print(path)
     return 0
 

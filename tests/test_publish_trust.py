@@ -166,6 +166,42 @@ def test_a_draft_no_run_ever_saw_is_named_with_the_command_that_sends_it(world: 
                                "bluesky": {NEW, DRAFT}})
 
 
+def test_a_draft_made_by_blogsite_new_is_news_on_a_machine_that_never_saw_it(
+    world: World, tmp_path: Path
+) -> None:
+    """`blogsite new` notes the draft in the committed record, so a CI checkout that never ran
+    while it was a draft still announces it when it is finished weeks later."""
+    from datetime import datetime, timedelta
+
+    from blogsite.cli import main
+    from blogsite.config import load_config
+
+    world.publish()  # the blog in use, with its record
+    config = load_config(world.root)
+    weeks_ago = datetime.now(config.zone) - timedelta(days=40)
+    from blogsite.publish.drafts import note_new_draft
+    from blogsite.scaffold import new_post
+
+    # What `blogsite new "Notes de tournée"` did 40 days ago (the CLI path is checked below).
+    path = new_post(config, "Notes de tournée", now=weeks_ago)
+    assert note_new_draft(config, path, "Notes de tournée", weeks_ago.replace(microsecond=0))
+    clone = tmp_path / "ci-checkout"  # committed files only: no publish ever saw the draft
+    shutil.copytree(world.root, clone, ignore=shutil.ignore_patterns("public", ".blogsite-cache"))
+    world.root = clone
+    world.edit(f"{path}", "draft: true\n", "")
+    report = world.publish()
+    assert [(o.post.slug, o.state) for o in report.outcomes] == [("notes-de-tournee", "sent")] * 3
+    assert world.publish().outcomes == []  # once
+    # The command itself notes the draft and says so; a page or --no-draft post is not noted.
+    assert main(["-C", str(clone), "new", "Encore un brouillon"]) == 0
+    entry = next(e for e in load_ledger(clone).entries if "encore-un-brouillon" in e.url)
+    assert entry.unpublished and not entry.networks
+    before = (clone / LEDGER_FILE).read_bytes()
+    assert main(["-C", str(clone), "new", "À propos", "--page"]) == 0
+    assert main(["-C", str(clone), "new", "Tout de suite", "--no-draft"]) == 0
+    assert (clone / LEDGER_FILE).read_bytes() == before
+
+
 # -- the dry run says where --------------------------------------------------------------------
 
 
