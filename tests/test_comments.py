@@ -146,8 +146,12 @@ def test_the_example_blogs_sample_post_has_its_french_comment(make_site):
     root = make_site("example")
     build_site(load_config(root))
     html = _page(root, "influence-reputation")
-    assert html.count("1 commentaire") == 2  # the header and the comments' heading
+    # Blogger's comment, then the Mastodon reply and the author's answer threaded under it.
+    assert html.count("3 commentaires") == 2  # the header and the comments' heading
     assert 'id="c7324550912"' in html and "16 mars 2010" in html
+    assert html.index('id="c7324550912"') < html.index('id="cmastodon-111234567890123456"') \
+        < html.index('id="cmastodon-111234567890129999"')
+    assert "2 j’aime · 1 partage" in html
 
 
 def test_a_theme_can_override_the_comments_template(tricky):

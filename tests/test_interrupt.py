@@ -40,10 +40,18 @@ def _write_site(root: Path) -> None:
 
 
 def _children(pid: int) -> int:
+    """Child processes of `pid`, whichever of its threads started them."""
+    found = 0
     try:
-        return len(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
         return 0
+    for task in tasks:
+        try:
+            found += len((task / "children").read_text().split())
+        except OSError:
+            pass
+    return found
 
 
 def _interrupt(root: Path, ready: Callable[[int], bool]) -> subprocess.CompletedProcess:
@@ -121,14 +129,21 @@ MOMENTS = {
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
 def test_ctrl_c_exits_130_with_one_line_and_leaves_things_sound(site: Path, moment: str) -> None:
-    # A first build, then edits of every post (the cache is there, every page renders).
-    for post in (site / "posts").glob("*.md"):
-        post.write_text(post.read_text(encoding="utf-8") + f"\n{moment}\n", encoding="utf-8")
-    result = _interrupt(site, MOMENTS[moment](site))
-    assert "Traceback" not in result.stderr and "Process " not in result.stderr, result.stderr
-    if result.returncode != 0 or not moment.startswith("at"):  # a timed one may come late
-        assert result.returncode == 130
-        assert result.stderr == "interrupted\n"
+    # Edits of every post (the cache is there, every page renders), then Ctrl-C at the moment.
+    # On a busy machine the signal can land only as the build ends (it then finishes, exit 0):
+    # a few tries, each checked; a moment inside the workers must be caught at least once.
+    for attempt in range(3):
+        for post in (site / "posts").glob("*.md"):
+            text = post.read_text(encoding="utf-8")
+            post.write_text(text + f"\n{moment} {attempt}\n", encoding="utf-8")
+        result = _interrupt(site, MOMENTS[moment](site))
+        assert "Traceback" not in result.stderr and "Process " not in result.stderr, result.stderr
+        assert result.returncode in (0, 130), result.stderr
+        if result.returncode == 130:
+            assert result.stderr == "interrupted\n"
+            break
+    if not moment.startswith("at"):  # a timed one may come after the build
+        assert result.returncode == 130, "Ctrl-C during the workers never stopped the build"
     assert not list(site.glob(".public.*")), "the staging folder was left behind"
     _build_ok(site)
     _build_ok(site, "--output", "reference", cache=False)  # from scratch
