@@ -369,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
         report(exc.problems)
         return exc.exit_code
     except KeyboardInterrupt:
+        from blogsite.interrupt import announced
+
         print("interrupted", file=sys.stderr)
+        announced()
         return 130
     except BrokenPipeError:
         return 1
@@ -381,6 +384,9 @@ def run() -> None:
     """The `blogsite` command: main(), then exit at once. Tearing down the heap of a large
     site (tens of thousands of objects, freed one by one) would add a tenth of a second to
     every build, for nothing: files are closed and the cache committed by then."""
+    from blogsite.interrupt import install
+
+    install()
     code = main()
     try:
         sys.stdout.flush()

@@ -207,4 +207,6 @@ def interrupts_held() -> Iterator[None]:
     finally:
         signal.signal(signal.SIGINT, previous)
     if caught:
+        if callable(previous):  # the command's own handler (blogsite.interrupt) raises
+            previous(signal.SIGINT, None)
         raise KeyboardInterrupt

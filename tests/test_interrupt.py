@@ -148,3 +148,25 @@ def test_ctrl_c_exits_130_with_one_line_and_leaves_things_sound(site: Path, mome
     _build_ok(site)
     _build_ok(site, "--output", "reference", cache=False)  # from scratch
     assert tree(site / "public") == tree(site / "reference")
+
+
+def test_a_stop_that_hangs_after_ctrl_c_still_ends_with_130() -> None:
+    """Stopping worker pools can block in multiprocessing's teardown (seen once, under load,
+    at 0.8 s into a build): the first Ctrl-C's watchdog ends the command all the same."""
+    code = (
+        "import os, signal, time\n"
+        "from blogsite import interrupt\n"
+        "interrupt.GRACE_SECONDS = 0.5\n"
+        "interrupt.install()\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(10)\n"
+        "except KeyboardInterrupt:\n"
+        "    time.sleep(60)  # a teardown that never ends\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=30, env=env)
+    assert (done.returncode, done.stderr) == (130, "interrupted\n")
+    assert time.monotonic() - started < 20
