@@ -229,9 +229,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from blogsite.build import build_site
+    from blogsite.build.options import BuildOptions
     from blogsite.config import placeholder_url
     from blogsite.errors import count, display_path
-    from blogsite.options import BuildOptions
 
     config = _config()
     options = BuildOptions.from_env(os.environ)

@@ -208,11 +208,11 @@ def with_url(post: Post, url: str) -> Post:
 
 def replace_fields(post: Post, changes: dict[str, Any]) -> Post:
     """The post with some fields changed once the site is assembled (links resolved, tags
-    spelt alike). A cached post stays lazy; its field digests (blogsite.deps) change with
+    spelt alike). A cached post stays lazy; its field digests (blogsite.build.keys) change with
     the fields, so every page showing it is keyed by what it now holds."""
     if not isinstance(post, CachedPost):
         return dataclasses.replace(post, **changes)
-    from blogsite.deps import changed_groups
+    from blogsite.build.keys import changed_groups
 
     copy = object.__new__(CachedPost)
     state = copy.__dict__

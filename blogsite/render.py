@@ -17,7 +17,7 @@ import jinja2
 
 from blogsite import __version__
 from blogsite.author import site_author
-from blogsite.deps import ALL, Fingerprints, plain_groups, template_attrs
+from blogsite.build.keys import ALL, Fingerprints, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_of, count_posts, long_date, month_name, translate
 from blogsite.images import Image, SiteImages
@@ -32,7 +32,7 @@ class Output:
     path: str  # relative to the output folder, "/"-separated
     render: Callable[[], bytes] | None = None
     source: Path | None = None  # a file copied as it is
-    # What the bytes depend on (blogsite.deps): equal keys, equal bytes. None, or a key
+    # What the bytes depend on (blogsite.build.keys): equal keys, equal bytes. None, or a key
     # function returning None, means "render it every time".
     key: Callable[[], str | None] | None = None
     # Post pages: what key() is made from (Fingerprints.post_page_shape), by which a build

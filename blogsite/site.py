@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from blogsite.cache import tree_files
+from blogsite.build.store import tree_files
 from blogsite.comments import attach, folder_for
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path

@@ -95,8 +95,8 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
-from blogsite import cache as cache_module  # noqa: E402
 from blogsite.build import build_site  # noqa: E402
+from blogsite.build import store as cache_module  # noqa: E402
 from blogsite.config import load_config  # noqa: E402
 from tests.test_incremental import NOW, make_fixture, reference, tree  # noqa: E402
 
@@ -226,7 +226,7 @@ def test_well_checksummed_nonsense_is_ignored(tmp_path):
 
 
 def test_a_shorter_summaries_write_drops_the_blobs_after_it(tmp_path, monkeypatch):
-    from blogsite import records
+    from blogsite.build import posts as records
 
     monkeypatch.setattr(records, "SUMMARIES_CHUNK", 2)
     root = _built(tmp_path)

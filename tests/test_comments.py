@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from blogsite.build import build_site
+from blogsite.build.options import BuildOptions
 from blogsite.comments import MAX_BYTES, load_folder, read_comment, read_reactions, sanitize, thread
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_of
-from blogsite.options import BuildOptions
 from tests.conftest import SITES
 
 MIXED = SITES / "tricky" / "comments" / "mixed"

@@ -21,12 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import blogsite
-from blogsite import cache as cache_module
 from blogsite import feeds, render
 from blogsite.build import Session, build_site, plan
+from blogsite.build import store as cache_module
+from blogsite.build.options import BuildOptions, Thresholds
 from blogsite.config import load_config
 from blogsite.errors import BlogsiteError
-from blogsite.options import BuildOptions, Thresholds
 
 NOW = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from tests.conftest import ROOT, tree
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 
-POSTS = 320  # enough to parse and render with workers (blogsite.parallel)
+POSTS = 320  # enough to parse and render with workers (blogsite.build.workers)
 
 
 def _write_site(root: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from blogsite.cache import CACHE_DIR, DB_NAME
+from blogsite.build.store import CACHE_DIR, DB_NAME
 from tests.conftest import tree
 from tests.test_publish import World, world  # noqa: F401 - the publish test's fake networks
 

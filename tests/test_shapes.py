@@ -139,7 +139,7 @@ def test_a_shape_that_changes_in_any_part_is_keyed_again(tmp_path):
 
 def test_stored_shapes_that_are_not_sound_are_ignored(tmp_path):
     root = _site(tmp_path)
-    from blogsite.cache import Store
+    from blogsite.build.store import Store
 
     store = Store.open(root)
     assert store is not None

@@ -9,12 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from blogsite import snapshot
-from blogsite.build import Builder
-from blogsite.cache import Store
+from blogsite.build import Builder, snapshot
+from blogsite.build.keys import GROUPS, encode_value
+from blogsite.build.posts import EAGER_FIELDS
+from blogsite.build.store import Store
 from blogsite.config import load_config
-from blogsite.deps import GROUPS, encode_value
-from blogsite.records import EAGER_FIELDS
 from tests.test_incremental import NOW, make_fixture, reference, tree
 
 UTC_ZONE = ZoneInfo("UTC")

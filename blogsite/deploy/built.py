@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 from typing import Any
 
-from blogsite.cache import CACHE_DIR, Store
+from blogsite.build.manifest import read_manifest
+from blogsite.build.options import BuildOptions
+from blogsite.build.store import CACHE_DIR, Store
 from blogsite.config import Config
 from blogsite.deploy.plan import LocalFile, LocalSite
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.manifest import read_manifest
-from blogsite.options import BuildOptions
 
 BUILD_HINT = "run `blogsite build` (it must succeed), then deploy again"
 

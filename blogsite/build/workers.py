@@ -3,7 +3,7 @@
 Python-Markdown holds the GIL, so threads would not help: a cold build of a large site
 forks one worker per core. Workers inherit the loaded modules, the Markdown converters and
 the site (rendering), so nothing but results crosses the pipes. The caller says how many
-processes to use (blogsite.options: one below the sizes where workers pay); where fork is
+processes to use (blogsite.build.options: one below the sizes where workers pay); where fork is
 unavailable everything runs in the calling process. The results are the same either way
 and come back in order.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blogsite.cache import digest
+from blogsite.build.store import digest
 from blogsite.errors import BlogsiteError
 
 
@@ -69,7 +69,7 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str =
     are two JSON objects of the fields read only to render pages (LAZY_FIELDS but the
     body): html and toc, and the small ones (summary, teaser) that listings read.
     """
-    from blogsite.deps import group_digests, post_fields
+    from blogsite.build.keys import group_digests, post_fields
     from blogsite.post import LAZY_FIELDS, parse_post
     from blogsite.render import count_words
 

@@ -10,17 +10,18 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blogsite.cache import StatCache, digest, tree_files
+from blogsite.build.store import StatCache, digest, tree_files
 from blogsite.config import Config
 from blogsite.site import PAGES_DIR, POSTS_DIR, STATIC_DIR, source_names
 
 
 def builtin_theme_dir() -> Path:
     """blogsite.theme.builtin_theme_dir without importing Jinja (tests check they agree)."""
-    packaged = Path(__file__).parent / "_theme"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "_theme"
     if (packaged / "base.html").is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "theme"
+    return package.parent / "theme"
 
 
 @dataclass

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from blogsite.cache import CACHE_DIR, digest
+from blogsite.build.store import CACHE_DIR, digest
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.site import POSTS_DIR

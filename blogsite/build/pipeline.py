@@ -2,9 +2,9 @@
 (Builder._build). See docs/performance.md for the picture.
 
 A build reads every input (posts, pages, theme, static files, site.toml, the syndication
-record), parses the posts the cache does not know, keys every output (blogsite.deps: a
+record), parses the posts the cache does not know, keys every output (blogsite.build.keys: a
 page's key covers its templates and the data it shows), decides which outputs are
-unchanged, and has the writer (blogsite.writer) render and commit the others, staged or in
+unchanged, and has the writer (blogsite.build.writer) render and commit the others, staged or in
 place. Nothing is written until every page rendered without error, so a failed build
 leaves the previous site exactly as it was, and the result is byte for byte the one of a
 build from scratch without cache (tests/test_incremental.py). When no input changed and
@@ -29,8 +29,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite import snapshot
-from blogsite.cache import (
+from blogsite.build import snapshot
+from blogsite.build.store import (
     StatCache,
     Store,
     code_fingerprint,
@@ -38,10 +38,10 @@ from blogsite.cache import (
 )
 from blogsite.comments import folder_for
 from blogsite.config import Config
-from blogsite.deps import GROUP_BITS, GROUPS, plain_groups
+from blogsite.build.keys import GROUP_BITS, GROUPS, plain_groups
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.inputs import Inputs, builtin_theme_dir, scan_inputs
-from blogsite.manifest import (
+from blogsite.build.inputs import Inputs, builtin_theme_dir, scan_inputs
+from blogsite.build.manifest import (
     MANIFEST_FORMAT,
     FileEntry,
     affected,
@@ -53,8 +53,8 @@ from blogsite.manifest import (
     still_there,
     stored_files,
 )
-from blogsite.options import BuildOptions
-from blogsite.output import (
+from blogsite.build.options import BuildOptions
+from blogsite.build.output import (
     OutputFiles,
     check_output_dir,
     claim_output,
@@ -64,7 +64,7 @@ from blogsite.output import (
     write_owned,
 )
 from blogsite.post import Post, with_url
-from blogsite.records import Contents, groups_of, parse_records
+from blogsite.build.posts import Contents, groups_of, parse_records
 from blogsite.site import (
     LazySite,
     Site,
@@ -72,7 +72,7 @@ from blogsite.site import (
     load_site,
     url_maker,
 )
-from blogsite.writer import WriteJob, Written, write_in_place, write_staged
+from blogsite.build.writer import WriteJob, Written, write_in_place, write_staged
 
 if TYPE_CHECKING:
     from blogsite.render import Output, Renderer
@@ -103,7 +103,7 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class OutputClaim:
-    """The output folder as this build may touch it (blogsite.output)."""
+    """The output folder as this build may touch it (blogsite.build.output)."""
 
     record: Path  # the record of the files blogsite wrote there
     where: str  # the folder's name in the cache
@@ -172,7 +172,7 @@ def build_site(
     """Build the site into its output folder (default from site.toml).
 
     With `options.cache` off, the reference build: from scratch, serially, without the
-    cache of .blogsite-cache/ (only the record of the files it wrote, see blogsite.output).
+    cache of .blogsite-cache/ (only the record of the files it wrote, see blogsite.build.output).
     A non-empty output folder blogsite has no record of writing is refused unless
     `keep_unknown`, which keeps its files and builds around them.
     """
@@ -370,7 +370,7 @@ class Builder:
 
         fresh: dict[int, tuple] = {}
         if missing:
-            from blogsite.parallel import parse_many
+            from blogsite.build.workers import parse_many
 
             # A post with comments reads its comments folder as it is parsed.
             parse_jobs = [
@@ -701,7 +701,7 @@ class Builder:
     ) -> list[Any]:
         """Render every function (in parallel when many, unless the build is the serial
         reference one); raise with every problem, in output order."""
-        from blogsite.parallel import render_many
+        from blogsite.build.workers import render_many
 
         results: list[Any] = [None] * len(renders)
         failed: dict[int, list[Problem]] = {}
@@ -850,7 +850,7 @@ class Builder:
                 keying.keys[i] = f"copy:{d}" if d else None
         self.keyed = len(keyed)
         if keyed:
-            from blogsite.parallel import call_many
+            from blogsite.build.workers import call_many
 
             found = call_many(
                 [self._key_function(outputs[i], keying.graph) for i in keyed],
@@ -922,7 +922,7 @@ class Builder:
         return job
 
     def _write(self, site: Site, job: WriteJob, claim: OutputClaim, keying: Keying) -> Written:
-        """Render what changed and commit it: staged, or in place (blogsite.writer)."""
+        """Render what changed and commit it: staged, or in place (blogsite.build.writer)."""
         limits = self.options.thresholds
         prefetch = max(limits.prefetch_min, len(site.all_posts) // limits.prefetch_share)
         if len(job.todo) > prefetch and self.contents is not None:

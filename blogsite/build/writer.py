@@ -11,7 +11,7 @@ writer commits in one of two ways:
   renamed over it; the files the last build wrote that are no longer made are deleted.
 
 Either way a failed build leaves the previous site exactly as it was, and Ctrl-C is held
-back while the folder changes (blogsite.output.interrupts_held).
+back while the folder changes (blogsite.build.output.interrupts_held).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite.cache import digest
-from blogsite.manifest import FileEntry, same_stat
-from blogsite.output import interrupts_held, remove_output_file
+from blogsite.build.store import digest
+from blogsite.build.manifest import FileEntry, same_stat
+from blogsite.build.output import interrupts_held, remove_output_file
 
 if TYPE_CHECKING:
     from blogsite.render import Output

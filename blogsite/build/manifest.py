@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import NamedTuple
 
-from blogsite.cache import digest
+from blogsite.build.store import digest
 from blogsite.site import Site
 
 MANIFEST_FORMAT = 3
