@@ -30,17 +30,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from blogsite.build import snapshot
-from blogsite.build.store import (
-    StatCache,
-    Store,
-    code_fingerprint,
-    digest,
-)
-from blogsite.comments import folder_for
-from blogsite.config import Config
-from blogsite.build.keys import GROUP_BITS, GROUPS, plain_groups
-from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.build.inputs import Inputs, builtin_theme_dir, scan_inputs
+from blogsite.build.keys import GROUP_BITS, GROUPS, plain_groups
 from blogsite.build.manifest import (
     MANIFEST_FORMAT,
     FileEntry,
@@ -63,8 +54,18 @@ from blogsite.build.output import (
     read_owned,
     write_owned,
 )
-from blogsite.post import Post, with_url
 from blogsite.build.posts import Contents, groups_of, parse_records
+from blogsite.build.store import (
+    StatCache,
+    Store,
+    code_fingerprint,
+    digest,
+)
+from blogsite.build.writer import WriteJob, Written, write_in_place, write_staged
+from blogsite.comments import folder_for
+from blogsite.config import Config
+from blogsite.errors import BlogsiteError, Problem, display_path
+from blogsite.post import Post, with_url
 from blogsite.site import (
     LazySite,
     Site,
@@ -72,7 +73,6 @@ from blogsite.site import (
     load_site,
     url_maker,
 )
-from blogsite.build.writer import WriteJob, Written, write_in_place, write_staged
 
 if TYPE_CHECKING:
     from blogsite.render import Output, Renderer

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from blogsite.build.keys import GROUPS
 from blogsite.build.store import Store, digest, loads_value
 from blogsite.config import Config
-from blogsite.build.keys import GROUPS
 from blogsite.errors import BlogsiteError, Problem, display_path
 from blogsite.post import LAZY_FIELDS, Post
 

@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from blogsite.build.store import loads_value
 from blogsite.build.keys import GROUPS, decode_value
 from blogsite.build.posts import EAGER_FIELDS
+from blogsite.build.store import loads_value
 
 FORMAT = "blogsite-snapshot-1"
 NAMES = tuple(sorted(EAGER_FIELDS))

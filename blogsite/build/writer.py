@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite.build.store import digest
 from blogsite.build.manifest import FileEntry, same_stat
 from blogsite.build.output import interrupts_held, remove_output_file
+from blogsite.build.store import digest
 
 if TYPE_CHECKING:
     from blogsite.render import Output
