@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 from blogsite.errors import Problem, did_you_mean, display_path
-from blogsite.post import Post, replace_fields
+from blogsite.post import Post, replace_fields, source_of
 
 if TYPE_CHECKING:
     from blogsite.site import Site
@@ -123,8 +123,7 @@ def _source_key(path: str) -> str:
 
 
 def _source_of(post: Post) -> str:
-    # A cached post keeps its path as a string; its Path is made only when asked for.
-    return _source_key(post.__dict__.get("_path") or str(post.source))
+    return _source_key(source_of(post))
 
 
 class _Site:

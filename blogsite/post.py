@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from blogsite.errors import Problem, did_you_mean, display_path
@@ -36,6 +36,18 @@ POST_KEYS = (
 )
 PAGE_KEYS = ("title", "slug", "summary", "lang", "image", "aliases", "draft", "updated")
 SLUG_RE = re.compile(r"^[\w][\w.-]*$")
+
+
+class StoredRef(NamedTuple):
+    """What a post loaded from the build cache carries: where its row and file are, what
+    the cache knows of it (words, field-group digests), and who loads its lazy fields."""
+
+    key: str  # its row in the cache
+    path: str  # its source file, as a string (a Path is made only when asked for)
+    digest: str | None  # of the file's bytes: a body read again must match it
+    words: int
+    groups: dict[str, str]  # digests of its field groups (blogsite.build.keys.GROUPS)
+    loader: Any  # (post, lazy field name) -> value (blogsite.build.posts.Contents)
 
 
 def _slugify(text: str, **options: Any) -> str:
@@ -78,6 +90,8 @@ class Post:
     # its likes and reposts: read from comments/ with the post, part of its cache record.
     comments: tuple[Comment, ...] = ()
     reactions: tuple[Reactions, ...] = ()
+    # Set on posts from the build cache (CachedPost); never shown, compared or hashed.
+    stored: StoredRef | None = field(default=None, compare=False, repr=False)
 
     @property
     def comment_count(self) -> int:
@@ -133,7 +147,7 @@ class _Lazy:
 
 
 class _Source:
-    """CachedPost.source: a Path made on first use from the path string (`_path`)."""
+    """CachedPost.source: a Path made on first use from its stored path string."""
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
@@ -141,20 +155,19 @@ class _Source:
         state = obj.__dict__
         found = state.get("_source")
         if found is None:
-            found = state["_source"] = Path(state["_path"])
+            found = state["_source"] = Path(state["stored"].path)
         return found
 
     def __set__(self, obj: Any, value: Any) -> None:
         obj.__dict__["_source"] = Path(value)
-        obj.__dict__["_path"] = str(value)
 
 
 class CachedPost(Post):
     """A Post from the build cache: `html`, `toc` and `body` are loaded when first read.
 
-    Build with `CachedPost.lazy(loader, **fields)`; the loader gets a field name and returns
-    its value. Do not compare or hash these posts (that would load every body): the build
-    never does.
+    Build with `CachedPost.lazy(stored, fields)`; `stored.loader` gets the post and a field
+    name and returns its value. Do not compare or hash these posts (that would load every
+    body): the build never does.
     """
 
     html = _Lazy("html")
@@ -165,12 +178,12 @@ class CachedPost(Post):
     source = _Source()
 
     @classmethod
-    def lazy(cls, loader: Any, extra_attrs: dict[str, Any], fields: dict[str, Any]) -> CachedPost:
-        """`fields`: every field but LAZY_FIELDS and source (url may be left out);
-        `extra_attrs` must hold the source's path string as `_path`."""
+    def lazy(cls, stored: StoredRef, fields: dict[str, Any]) -> CachedPost:
+        """`fields`: every field but LAZY_FIELDS, source and stored (url may be left out)."""
         post = object.__new__(cls)  # no __init__: 10,000 of these on every build
         state = post.__dict__
         state.update(fields)
+        state["stored"] = stored
         if len(state) != _EAGER_COUNT:
             for f in dataclasses.fields(Post):
                 if f.name not in state and f.name not in (*LAZY_FIELDS, "source"):
@@ -180,13 +193,10 @@ class CachedPost(Post):
                         state[f.name] = f.default_factory()
                     else:
                         raise TypeError(f"missing field {f.name}")
-        state.update(extra_attrs)
-        state["_loader"] = loader
         return post
 
     def _load(self, name: str) -> Any:
-        loader: Any = self.__dict__["_loader"]  # set by lazy(), on the frozen instance
-        return loader(self, name)
+        return self.__dict__["stored"].loader(self, name)
 
 
 # Fields of a CachedPost read from the cache only when a page needs them.
@@ -219,10 +229,14 @@ def replace_fields(post: Post, changes: dict[str, Any]) -> Post:
     state.update(post.__dict__)
     for name, value in changes.items():
         state["_lazy_" + name if name in LAZY_FIELDS else name] = value
-    groups = state.get("_groups")
-    if groups is not None:
-        state["_groups"] = changed_groups(groups, changes)
+    stored = state["stored"]
+    state["stored"] = stored._replace(groups=changed_groups(stored.groups, changes))
     return copy
+
+
+def source_of(post: Post) -> str:
+    """The post's source file as a string, without making a cached post's Path."""
+    return post.stored.path if post.stored is not None else str(post.source)
 
 
 class _Reader:

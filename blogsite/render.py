@@ -620,16 +620,13 @@ LATEST_ON_404 = 5  # the newest posts the "page not found" page offers
 # What feeds may read of a post: every field but the file's path, which they never show (so
 # their keys survive a clone of the site in another folder, as a CI checkout often is).
 DATA_ATTRS = frozenset(
-    {f.name for f in dataclasses.fields(Post)} - {"source"} | {"display_title", "url"}
+    {f.name for f in dataclasses.fields(Post)} - {"source", "stored"} | {"display_title", "url"}
 )
 
 
 def words(post: Post) -> int:
     """Words in a post's body, for its reading time (kept by the cache)."""
-    cached = getattr(post, "_words", None)
-    if cached is not None:
-        return cached
-    return count_words(post.html)
+    return post.stored.words if post.stored is not None else count_words(post.html)
 
 
 def count_words(html: str) -> int:

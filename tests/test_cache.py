@@ -153,7 +153,7 @@ def test_a_cache_from_another_version_is_dropped(tmp_path, monkeypatch):
     monkeypatch.setattr(cache_module, "_CODE", "another-blogsite")
     store = cache_module.Store.open(root)
     assert store is not None
-    assert store.records(["x"]) == {}
+    assert store.column("meta", ["x"]) == {}
     assert store.conn.execute("SELECT count(*) FROM posts").fetchone() == (0,)
     store.close()
     _check(root, tmp_path)
@@ -223,27 +223,3 @@ def test_well_checksummed_nonsense_is_ignored(tmp_path):
     conn.close()
     _edit_everything(root)
     _check(root, tmp_path)
-
-
-def test_a_shorter_summaries_write_drops_the_blobs_after_it(tmp_path, monkeypatch):
-    from blogsite.build import posts as records
-
-    monkeypatch.setattr(records, "SUMMARIES_CHUNK", 2)
-    root = _built(tmp_path)
-    _edit_everything(root)
-    build_site(load_config(root), now=NOW)
-    db = root / cache_module.CACHE_DIR / cache_module.DB_NAME
-
-    def names() -> list[str]:
-        with sqlite3.connect(db) as conn:
-            rows = conn.execute("SELECT name FROM blobs WHERE name LIKE 'summaries%'")
-            return sorted(name for (name,) in rows)
-
-    assert names() == ["summaries:0", "summaries:1", "summaries:2"]
-    monkeypatch.setattr(records, "SUMMARIES_CHUNK", 1000)
-    with sqlite3.connect(db) as conn:  # the first blob unreadable: all are written again
-        conn.execute("UPDATE blobs SET sum = 'x' WHERE name = 'summaries:0'")
-    theme = root / "theme" / "base.html"
-    theme.write_text(theme.read_text().replace("class='v2'", "class='v3'"))
-    _check(root, tmp_path)
-    assert names() == ["summaries:0"]

@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from blogsite.comments import RECORD_TYPES
-from blogsite.post import Post
+from blogsite.post import Post, source_of
 
 ALL = frozenset(["*"])
 
@@ -37,7 +37,7 @@ DERIVED = {
 }
 _FIELDS = {f.name for f in dataclasses.fields(Post)}
 # Set per build; never part of a post's group digests.
-_BUILD_FIELDS = ("source", "url")
+_BUILD_FIELDS = ("source", "url", "stored")
 
 
 def _digest(data: bytes) -> bytes:
@@ -429,7 +429,7 @@ class Fingerprints:
                 self._keep.append(post)
             found = b"P" + "".join([digests[g] for g in view[0]]).encode() + common
             if view[1]:
-                path = post.__dict__.get("_path") or str(post.source)
+                path = source_of(post)
                 found += b"\x1e" + path.encode("utf-8", "surrogateescape")
             self._memo[memo] = found
         return found
@@ -486,9 +486,8 @@ def _nothing_more(post: Post) -> bytes:
 
 def plain_groups(post: Post) -> dict[str, str]:
     """Group digests computed from a post's own fields (posts that did not come from the cache)."""
-    cached = getattr(post, "_groups", None)
-    if cached is not None:
-        return cached
+    if post.stored is not None:
+        return post.stored.groups
     try:
         return group_digests(post_fields(post))
     except TypeError:

@@ -10,8 +10,8 @@ leaves the previous site exactly as it was, and the result is byte for byte the 
 build from scratch without cache (tests/test_incremental.py). When no input changed and
 the output folder still holds what the last build wrote, the build stops after the scan.
 
-Its parts live beside it: inputs.py (what is read), records.py and snapshot.py (posts as
-the cache keeps them), manifest.py (what the last build left), output.py (the folder and
+Its parts live beside it: inputs.py (what is read), load.py and posts.py (posts as the
+cache keeps them), manifest.py (what the last build left), output.py (the folder and
 the record of what blogsite wrote there), writer.py, parallel.py, options.py.
 """
 
@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite.build import snapshot
 from blogsite.build.inputs import Inputs, builtin_theme_dir, scan_inputs
 from blogsite.build.keys import GROUP_BITS, GROUPS, plain_groups
+from blogsite.build.load import KeptPost, load_site_cached
 from blogsite.build.manifest import (
     MANIFEST_FORMAT,
     FileEntry,
@@ -54,7 +54,7 @@ from blogsite.build.output import (
     read_owned,
     write_owned,
 )
-from blogsite.build.posts import Contents, groups_of, parse_records
+from blogsite.build.posts import Contents, Row, groups_of, read_stored
 from blogsite.build.store import (
     StatCache,
     Store,
@@ -62,16 +62,13 @@ from blogsite.build.store import (
     digest,
 )
 from blogsite.build.writer import WriteJob, Written, write_in_place, write_staged
-from blogsite.comments import folder_for
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
-from blogsite.post import Post, with_url
+from blogsite.post import Post, source_of
 from blogsite.site import (
     LazySite,
     Site,
-    assemble_site,
     load_site,
-    url_maker,
 )
 
 if TYPE_CHECKING:
@@ -197,10 +194,9 @@ class Session:
 
     def __init__(self) -> None:
         self.stat = StatCache()
-        # key -> (record, (content, extra)), JSON
-        self.records: dict[str, tuple[str, tuple[str, str]]] = {}
+        self.records: dict[str, Row] = {}  # the cache's rows of the posts parsed
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
-        self.posts: dict[tuple[str, str], tuple[Post, list]] = {}  # (key, path) -> post
+        self.posts: dict[tuple[str, str], KeptPost] = {}  # (key, path) -> post
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
         # What each page was keyed from, and the site's structure then (Builder._graph).
         self.deps: dict[str, list[int]] = {}
@@ -256,11 +252,7 @@ class Builder:
         self.frozen = False
         self.contents: Contents | None = None  # set by load()
         self.live_keys: set[str] | None = None  # the records this build uses, set by load()
-        self.snapshot: dict[str, snapshot.Row] = {}
-        self.snapshot_hits = 0
-        self.snapshot_urls: dict[str, str] = {}
-        self.snapshot_urls_foreign = False
-        self.url_setting = ""
+        self.warning_sources: list[list] | None = None  # set by load()
         self.keep_unknown = False
         self.deps: list[list[int] | None] = []  # by output: the posts its key covers
         self.graph: dict | None = None
@@ -306,201 +298,8 @@ class Builder:
         self.inputs = scan_inputs(self.config, stat, settings, defer=defer)
         return self.inputs
 
-    def load(  # noqa: C901, PLR0915 - merges four post sources; not split yet (issue 17)
-        self, inputs: Inputs, *, only_cached: bool = False
-    ) -> Site | None:
-        """The site from cached records, parsing (in parallel) the files the cache lacks.
-        With only_cached, None when any file would need parsing."""
-        from blogsite.post import CachedPost
-
-        config = self.config
-        zone_key = config.site.timezone
-        lang = config.site.language
-        env = f"{self.code}\0{zone_key}\0{lang}"
-        jobs = [("post", rel, path, d) for rel, path, d in inputs.posts]
-        jobs += [("page", rel, path, d) for rel, path, d in inputs.pages]
-        keys = [
-            digest(
-                f"{env}\0{kind}\0{rel}\0{d}\0{inputs.comments_key(kind, rel)}"
-                .encode("utf-8", "surrogateescape")
-            ) if d else None
-            for kind, rel, _path, d in jobs
-        ]
-        records: dict[str, str | bytes] = {}
-        memory = self.session.records if self.session is not None else None
-        kept = self.session.posts if self.session is not None else {}
-        # `serve` keeps its posts in memory; a build reads the last build's snapshot first.
-        url_setting = f"{config.site.permalink}\0{zone_key}"
-        snap, snap_urls = (
-            snapshot.loads(self.store.blob(snapshot.BLOB), url_setting)
-            if self.store is not None and memory is None else ({}, {})
-        )
-        self.snapshot = snap
-        self.url_setting = url_setting
-        # URLs made under another permalink or zone: written again with this build's.
-        self.snapshot_urls_foreign = bool(snap) and not snap_urls
-        # key -> URL of every post loaded: what the next snapshot holds, if one is written.
-        live_urls: dict[str, str] = {}
-        hits = 0
-        if memory is not None:
-            for key, job in zip(keys, jobs, strict=True):
-                # A post `serve` kept from the last rebuild is used as it is: its record
-                # need not be parsed again.
-                if key is not None and key in memory and (key, job[2]) not in kept:
-                    records[key] = memory[key][0]
-        if self.store is not None:
-            wanted = [
-                k for k, (_kind, _rel, path, _d) in zip(keys, jobs, strict=True)
-                if k is not None and k not in records and (k, path) not in kept
-                and k not in snap
-            ]
-            records.update(self.store.records(wanted))
-        # Every record to use, parsed in one go (one JSON document, not thousands) and
-        # checked: one that does not hold what a record holds counts as missing.
-        parsed = parse_records(records)
-        records = {k: v for k, v in records.items() if k in parsed}
-        missing = [
-            i for i, key in enumerate(keys)
-            if key is None or (
-                key not in records and (key, jobs[i][2]) not in kept and key not in snap
-            )
-        ]
-        if only_cached and missing:
-            return None
-
-        fresh: dict[int, tuple] = {}
-        if missing:
-            from blogsite.build.workers import parse_many
-
-            # A post with comments reads its comments folder as it is parsed.
-            parse_jobs = [
-                (jobs[i][0], jobs[i][2], zone_key, lang,
-                 str(folder_for(config.root, jobs[i][1]))
-                 if inputs.comments_key(jobs[i][0], jobs[i][1]) else "")
-                for i in missing
-            ]
-            results = parse_many(
-                parse_jobs,
-                self.options.workers_for(len(parse_jobs), self.options.thresholds.parse_workers),
-            )
-            rows = []
-            for i, result in zip(missing, results, strict=True):
-                file_digest, record, content, found, post = result
-                kind, rel = jobs[i][0], jobs[i][1]
-                if record is not None:
-                    key = digest(
-                        f"{env}\0{kind}\0{rel}\0{file_digest}\0{inputs.comments_key(kind, rel)}"
-                        .encode("utf-8", "surrogateescape")
-                    )
-                    keys[i] = key
-                    records[key] = record
-                    if self.store is not None:
-                        rows.append((key, record, content))
-                        if len(rows) >= 256:  # into the store as they come: memory stays flat
-                            self._put(rows)
-                    if memory is not None:
-                        memory[key] = (record, content)
-                fresh[i] = (file_digest, found, post)
-                if inputs.deferred and jobs[i][3] is None and file_digest is not None:
-                    self.stat.resolve(jobs[i][2], file_digest)  # type: ignore[union-attr]  # set by _scan
-            self._put(rows)
-            if inputs.deferred:
-                digests = {jobs[i][2]: fresh[i][0] for i in fresh}
-                inputs.posts = [(r, p, d or digests.get(p)) for r, p, d in inputs.posts]
-                inputs.pages = [(r, p, d or digests.get(p)) for r, p, d in inputs.pages]
-                inputs.deferred = False
-
-        contents = Contents(config, self.store, memory)
-        self.contents = contents
-        make_url = url_maker(config)
-        zones: dict[Any, Any] = {}  # time zones by name or (offset, name)
-        session_posts = self.session.posts if self.session is not None else {}
-        new_posts: dict[tuple[str, str], tuple[Post, list]] = {}
-
-        warning_sources: list[list] = []
-        self.warning_sources = warning_sources
-        problems: list[Problem] = []
-        posts: list[Post] = []
-        pages: list[Post] = []
-        file_digests = {i: d for i, (_k, _r, _p, d) in enumerate(jobs)}
-        for i, (kind, _rel, path, _d) in enumerate(jobs):
-            key = keys[i]
-            item: Post | None = None
-            found_problems: list = []
-            if i in fresh:
-                file_digest, found_problems, post = fresh[i]
-                file_digests[i] = file_digest
-                item = post
-            kept_post = session_posts.get((key, path)) if key is not None else None
-            row = snap.get(key) if key is not None and item is None else None
-            if row is not None:
-                hits += 1
-            elif item is None and kept_post is None and key is not None and key in records:
-                record = parsed.get(key) or json.loads(records[key])  # fresh ones: valid
-                row = snapshot.row_from_record(record)
-                assert row is not None  # parse_records and parse_source: exactly its fields
-            if row is not None:
-                fields = snapshot.fields_of(row, zones)
-                if i not in fresh:
-                    found_problems = row[2]
-                url = snap_urls.get(key)  # type: ignore[arg-type]  # a row implies a key
-                if url is None:
-                    url = (
-                        f"/{fields['slug']}/" if kind == "page"
-                        else make_url(fields["date"], fields["slug"], fields["lang"])
-                    )
-                fields["url"] = url
-                item = CachedPost.lazy(
-                    contents,
-                    {
-                        "_path": path,
-                        "_key": key,
-                        "_digest": file_digests[i],
-                        "_words": row[0],
-                        "_groups": dict(zip(GROUPS, row[1], strict=True)),
-                    },
-                    fields,
-                )
-            elif item is None and kept_post is not None:
-                item, found_problems = kept_post
-                url = (
-                    f"/{item.slug}/" if kind == "page"
-                    else make_url(item.date, item.slug, item.lang)
-                )
-                item = with_url(item, url)
-            if item is not None and key is not None and self.session is not None:
-                new_posts[(key, path)] = (item, found_problems)
-            if found_problems:
-                # Problems in a post's comment files come as Problems naming those files.
-                problems.extend(
-                    p if isinstance(p, Problem) else Problem(display_path(path), *p)
-                    for p in found_problems
-                )
-                warning_sources.extend(
-                    [path, p[0], p[1], p[2]]
-                    for p in found_problems
-                    if not isinstance(p, Problem) and p[3]
-                )
-            if item is not None:
-                (pages if kind == "page" else posts).append(item)
-                if key is not None and memory is None:
-                    live_urls[key] = item.url or (
-                        f"/{item.slug}/" if kind == "page"
-                        else make_url(item.date, item.slug, item.lang)
-                    )
-        self.live_keys = {k for k in keys if k is not None}
-        self.snapshot_hits = hits
-        self.snapshot_urls = live_urls
-        if self.session is not None:
-            self.session.posts = new_posts
-            self.session.records = {
-                k: v for k, v in self.session.records.items() if k in self.live_keys
-            }
-        return assemble_site(
-            config, posts, pages, problems,
-            include_drafts=self.include_drafts, strict=self.strict, now=self.now,
-            urls_known=all(p.url for p in posts) and all(p.url for p in pages),
-        )
+    def load(self, inputs: Inputs) -> Site:
+        return load_site_cached(self, inputs)
 
     def _theme_digest(self) -> str | None:
         if self.inputs is None:
@@ -556,13 +355,6 @@ class Builder:
             self._template_memo = renderer.template_memo
             self._template_memo_size = len(renderer.template_memo)
         return renderer
-
-    def _put(self, rows: list) -> None:
-        if self.store is not None and rows:
-            self.store.begin()
-            self.store.put_records(rows)
-            self.store.commit()
-        rows.clear()
 
     def _load_checked(self, inputs: Inputs | None) -> Site:
         """The site, with the theme's problems reported alongside the posts' ones."""
@@ -728,30 +520,9 @@ class Builder:
         memo = getattr(self, "_template_memo", None)
         if memo is not None and len(memo) != self._template_memo_size and len(memo) < 500:
             store.put_value("templates", memo)
-        if self.contents is not None:
-            self.contents.save_summaries()
         if self.live_keys is not None and self.session is None:
             store.prune(self.live_keys)
-            if self.snapshot_urls_foreign or snapshot.stale(
-                self.snapshot, self.snapshot_urls, self.snapshot_hits
-            ):
-                self._write_snapshot(store)
         store.commit()
-
-    def _write_snapshot(self, store: Store) -> None:
-        """The snapshot of this build's posts: the rows of the last one still live, and the
-        others from their records (read now rather than kept through the build: on a first
-        build, that is every post)."""
-        live = self.snapshot_urls
-        rows = {k: row for k, row in self.snapshot.items() if k in live}
-        missing = [k for k in live if k not in rows]
-        for start in range(0, len(missing), 400):  # a few at a time: memory stays flat
-            for key, record in parse_records(store.records(missing[start:start + 400])).items():
-                row = snapshot.row_from_record(record)
-                if row is not None:
-                    rows[key] = row
-        urls = {k: live[k] for k in rows}
-        store.put_blob(snapshot.BLOB, snapshot.dumps(rows, self.url_setting, urls))
 
     # --- into the output folder
 
@@ -1002,7 +773,7 @@ class Builder:
         but the bodies of posts. Two builds with the same structure differ only in bodies,
         and a page's key can only change if it shows a post whose body changed."""
         items = [*site.all_posts, *site.pages]
-        paths = [p.__dict__.get("_path") or str(p.source) for p in items]
+        paths = [source_of(p) for p in items]
         if not renderer.reads_source():
             # Named from the site's folder: the same site cloned elsewhere (a CI checkout in
             # a folder of its own) has the same structure and shapes, so keeps its keys.
@@ -1016,8 +787,7 @@ class Builder:
             all_groups.append(groups)
             # What a post is: its cache record (whose field groups the store keeps), or for
             # a post that could not be stored, its field groups themselves.
-            key = p.__dict__.get("_key")
-            ident = key if key else "u:" + ",".join(groups[g] for g in GROUPS)
+            ident = p.stored.key if p.stored else "u:" + ",".join(groups[g] for g in GROUPS)
             idents.append(ident)
             # Pages whole (they are in every page's globals); posts but their bodies.
             shown = ident if p.is_page else groups["meta"]
@@ -1086,9 +856,7 @@ class Builder:
         if not changed:
             return {}
         # Which field groups changed: the old post's are in its record, still in the store.
-        stored = parse_records(
-            self.store.records([a for a, _b in changed.values()]) if self.store else {}
-        )
+        stored = read_stored(self.store, [a for a, _b in changed.values()], {})
         bits: dict[int, int] = {}
         for i, (a, _b) in changed.items():
             before = groups_of(a, stored)

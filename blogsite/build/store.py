@@ -17,26 +17,32 @@ The store is one SQLite database: a build's writes commit together or not at all
 killed build leaves the previous state. Each stored value carries a checksum checked on
 every read; a database that is corrupt, not a database, or from another blogsite format or
 code fingerprint is deleted and rebuilt from scratch; a value whose checksum fails counts
-as missing. Nothing is unpickled: values are JSON and text.
+as missing. Nothing is unpickled: values are marshal data (which runs no code when read).
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
-import json
 import marshal
 import os
 import sqlite3
 import sys
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from blogsite import __version__
 
+if TYPE_CHECKING:
+    from blogsite.build.posts import Row
+
+T = TypeVar("T")
+
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
-FORMAT = "blogsite-cache-6"
+FORMAT = "blogsite-cache-7"
 DEPENDENCIES = {
     "markdown": "markdown",
     "pygments": "pygments",
@@ -270,34 +276,34 @@ class Store:
             except sqlite3.Error:
                 pass
 
-    def begin(self) -> None:
+    def _safely(self, work: Callable[[sqlite3.Connection], T], failed: T) -> T:
+        """work(connection), or `failed` when there is none or SQLite fails (then dropped)."""
         conn = self._connection()
-        if conn is None or self.in_transaction:
-            return
+        if conn is None:
+            return failed
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            self.in_transaction = True
+            return work(conn)
         except sqlite3.Error:
             self._fail()
+            return failed
+
+    def _execute(self, sql: str, args: tuple = ()) -> None:
+        self._safely(lambda conn: conn.execute(sql, args), None)
+
+    def begin(self) -> None:
+        if self._connection() is not None and not self.in_transaction:
+            self._execute("BEGIN IMMEDIATE")
+            self.in_transaction = self.conn is not None
 
     def commit(self) -> None:
-        conn = self._connection()
-        if conn is None or not self.in_transaction:
-            return
-        try:
-            conn.execute("COMMIT")
-        except sqlite3.Error:
-            self._fail()
-        self.in_transaction = False
+        self._end("COMMIT")
 
     def rollback(self) -> None:
-        conn = self._connection()
-        if conn is None or not self.in_transaction:
-            return
-        try:
-            conn.execute("ROLLBACK")
-        except sqlite3.Error:
-            self._fail()
+        self._end("ROLLBACK")
+
+    def _end(self, sql: str) -> None:
+        if self._connection() is not None and self.in_transaction:
+            self._execute(sql)
         self.in_transaction = False
 
     def close(self) -> None:
@@ -308,166 +314,69 @@ class Store:
             self.closed = True
         self.conn = None
 
-    # --- parsed posts
+    # --- parsed posts (blogsite.build.posts: one row per file, three checksummed columns)
 
     def empty(self) -> bool:
         """No parsed post at all (a first build, or a cache just reset)."""
-        conn = self._connection()
-        if conn is None:
-            return True
-        try:
-            return conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None
-        except sqlite3.Error:
-            self._fail()
-            return True
-
-    def records(self, keys: list[str]) -> dict[str, bytes]:
-        """The stored records among `keys` whose checksum holds: key -> record JSON."""
-        conn = self._connection()
-        found: dict[str, bytes] = {}
-        if conn is None or not keys:
-            return found
-        wanted = set(keys)
-        try:
-            if len(wanted) > 500:
-                rows = conn.execute("SELECT key, meta, meta_sum FROM posts")
-            else:
-                marks = ",".join("?" * len(wanted))
-                rows = conn.execute(
-                    f"SELECT key, meta, meta_sum FROM posts WHERE key IN ({marks})", list(wanted)
-                )
-            for key, meta, meta_sum in rows:
-                if key in wanted and isinstance(meta, bytes) and digest(meta) == meta_sum:
-                    found[key] = meta
-        except sqlite3.Error:
-            self._fail()
-            return {}
-        return found
-
-    def content(self, key: str, extra: bool = False) -> dict | None:
-        """A record's content (html, toc), or with `extra` its summary and teaser; None
-        when missing or damaged."""
-        conn = self._connection()
-        if conn is None:
-            return None
-        query = (
-            "SELECT extra, extra_sum FROM posts WHERE key = ?" if extra
-            else "SELECT content, content_sum FROM posts WHERE key = ?"
+        return self._safely(
+            lambda conn: conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None, True
         )
-        try:
-            row = conn.execute(query, (key,)).fetchone()
-        except sqlite3.Error:
-            self._fail()
-            return None
-        if row is None or not isinstance(row[0], bytes) or digest(row[0]) != row[1]:
-            return None
-        try:
-            found = json.loads(row[0])
-        except ValueError:
-            return None
-        return found if isinstance(found, dict) else None
 
-    def extras(self, keys: set[str]) -> dict[str, dict]:
-        """The summaries and teasers of many records in one query (key -> dict); records
-        missing or damaged are left out, to be read one by one (or parsed) as usual."""
-        conn = self._connection()
-        found: dict[str, dict] = {}
-        if conn is None or not keys:
-            return found
-        try:
-            if len(keys) > 500:
-                rows = conn.execute("SELECT key, extra, extra_sum FROM posts").fetchall()
+    def column(self, name: str, keys: Collection[str]) -> dict[str, bytes]:
+        """One column (meta, extra or content) of the rows among `keys` whose checksum
+        holds, in one query: key -> bytes."""
+        assert name in ("meta", "extra", "content")
+        wanted = set(keys)
+
+        def read(conn: sqlite3.Connection) -> dict[str, bytes]:
+            sql = f"SELECT key, {name}, {name}_sum FROM posts"
+            if len(wanted) > 500:  # the whole table: quicker than a long IN (...)
+                rows = conn.execute(sql)
             else:
-                marks = ",".join("?" * len(keys))
-                rows = conn.execute(
-                    f"SELECT key, extra, extra_sum FROM posts WHERE key IN ({marks})", list(keys)
-                ).fetchall()
-        except sqlite3.Error:
-            self._fail()
-            return found
-        sound = [
-            (key, data) for key, data, data_sum in rows
-            if key in keys and isinstance(data, bytes) and digest(data) == data_sum
-        ]
-        try:  # one JSON document, not thousands
-            values = json.loads(b"[" + b",".join(data for _key, data in sound) + b"]")
-        except ValueError:  # checksummed, yet not JSON: left to the one-by-one reads
-            return found
-        for (key, _data), value in zip(sound, values, strict=True):
-            if type(value) is dict:
-                found[key] = value
-        return found
+                rows = conn.execute(f"{sql} WHERE key IN ({','.join('?' * len(wanted))})",
+                                    list(wanted))
+            return {
+                key: data for key, data, data_sum in rows
+                if key in wanted and type(data) is bytes and digest(data) == data_sum
+            }
 
-    def put_records(self, rows: list[tuple[str, str, tuple[str, str]]]) -> None:
-        """Store (key, record JSON, (content JSON, extra JSON)) rows."""
-        conn = self._connection()
-        if conn is None or not rows:
-            return
-        values = []
-        for key, meta, (content, extra) in rows:
-            m = meta.encode("utf-8", "surrogatepass")
-            c = content.encode("utf-8", "surrogatepass")
-            e = extra.encode("utf-8", "surrogatepass")
-            values.append((key, m, digest(m), c, digest(c), e, digest(e)))
-        try:
-            conn.executemany(
-                "INSERT OR REPLACE INTO posts"
-                " (key, meta, meta_sum, content, content_sum, extra, extra_sum)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
-        except sqlite3.Error:
-            self._fail()
+        return self._safely(read, {}) if wanted else {}
+
+    def put_rows(self, rows: list[tuple[str, Row]]) -> None:
+        """Store (key, row) pairs, each column with its checksum."""
+        values = [
+            (key, r.meta, digest(r.meta), r.extra, digest(r.extra), r.content, digest(r.content))
+            for key, r in rows
+        ]
+        self._safely(lambda conn: conn.executemany(
+            "INSERT OR REPLACE INTO posts (key, meta, meta_sum, extra, extra_sum, content,"
+            " content_sum) VALUES (?, ?, ?, ?, ?, ?, ?)", values), None)
 
     def prune(self, live: set[str]) -> None:
-        """Forget the records no build uses any more (edited or deleted posts)."""
-        conn = self._connection()
-        if conn is None:
-            return
-        try:
+        """Forget the rows no build uses any more (edited or deleted posts)."""
+
+        def prune(conn: sqlite3.Connection) -> None:
             stale = [(k,) for (k,) in conn.execute("SELECT key FROM posts") if k not in live]
-            if stale:
-                conn.executemany("DELETE FROM posts WHERE key = ?", stale)
-        except sqlite3.Error:
-            self._fail()
+            conn.executemany("DELETE FROM posts WHERE key = ?", stale)
+
+        self._safely(prune, None)
 
     # --- named values (manifests, the stat cache)
 
     def blob(self, name: str) -> bytes | None:
-        conn = self._connection()
-        if conn is None:
-            return None
-        try:
-            row = conn.execute("SELECT data, sum FROM blobs WHERE name = ?", (name,)).fetchone()
-        except sqlite3.Error:
-            self._fail()
-            return None
-        if row is None or not isinstance(row[0], bytes) or digest(row[0]) != row[1]:
+        row = self._safely(
+            lambda conn: conn.execute("SELECT data, sum FROM blobs WHERE name = ?", (name,))
+            .fetchone(), None
+        )
+        if row is None or type(row[0]) is not bytes or digest(row[0]) != row[1]:
             return None
         return row[0]
 
     def put_blob(self, name: str, data: bytes) -> None:
-        conn = self._connection()
-        if conn is None:
-            return
-        try:
-            conn.execute(
-                "INSERT OR REPLACE INTO blobs (name, data, sum) VALUES (?, ?, ?)",
-                (name, data, digest(data)),
-            )
-        except sqlite3.Error:
-            self._fail()
-
-    def drop_blob(self, name: str) -> bool:
-        """Forget a named value; whether there was one."""
-        conn = self._connection()
-        if conn is None:
-            return False
-        try:
-            return conn.execute("DELETE FROM blobs WHERE name = ?", (name,)).rowcount > 0
-        except sqlite3.Error:
-            self._fail()
-            return False
+        self._execute(
+            "INSERT OR REPLACE INTO blobs (name, data, sum) VALUES (?, ?, ?)",
+            (name, data, digest(data)),
+        )
 
     def value(self, name: str) -> object | None:
         """A value stored with put_value (None if missing, damaged or not one)."""

@@ -11,16 +11,19 @@ and come back in order.
 from __future__ import annotations
 
 import gc
-import json
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from blogsite.build.store import digest
 from blogsite.errors import BlogsiteError
+
+if TYPE_CHECKING:
+    from blogsite.build.posts import Row
+    from blogsite.post import Post
 
 
 def _quiet_worker() -> None:
@@ -59,18 +62,22 @@ def _fork_context():
 # ----- parsing
 
 
-def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str = "") -> tuple:
-    """Parse one file into a cache record.
+class Parsed(NamedTuple):
+    """A file parsed: the digest of the bytes read, its cache row (None when the file has
+    errors, or a field the cache cannot hold: then `post` is the Post itself), and the
+    problems found, as (message, hint, line, warning), or Problems naming comment files."""
 
-    `comments`: the post's comments folder, when it has one.
-    Returns (digest of the bytes parsed, record JSON or None, contents, problems, post):
-    the record (the small fields) is None when the file has errors (problems say which) or
-    when a field cannot be stored, in which case `post` is the parsed Post itself; contents
-    are two JSON objects of the fields read only to render pages (LAZY_FIELDS but the
-    body): html and toc, and the small ones (summary, teaser) that listings read.
-    """
-    from blogsite.build.keys import group_digests, post_fields
-    from blogsite.post import LAZY_FIELDS, parse_post
+    digest: str | None
+    row: Row | None
+    problems: list
+    post: Post | None
+
+
+def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str = "") -> Parsed:
+    """Parse one file into its cache row; `comments`: its comments folder, if it has one."""
+    from blogsite.build.keys import post_fields
+    from blogsite.build.posts import encode_row
+    from blogsite.post import parse_post
     from blogsite.render import count_words
 
     problems: list = []
@@ -87,7 +94,7 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str =
     )
     found: list = [(p.message, p.hint, p.line, p.warning) for p in problems]
     if post is not None and comments:
-        # The post's comments (blogsite.comments) are part of its record; their problems
+        # The post's comments (blogsite.comments) are part of its row; their problems
         # name their own files, so they travel as Problems.
         from blogsite.comments import attach
 
@@ -95,29 +102,19 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str =
         post = attach(post, Path(comments), comment_problems)
         found.extend(comment_problems)
     if post is None:
-        return file_digest, None, None, found, None
+        return Parsed(file_digest, None, found, None)
     try:
-        fields = post_fields(post)
+        tagged = post_fields(post)
     except TypeError:
-        return file_digest, None, None, found, post
-    groups = group_digests(fields)
-    content = {name: fields.pop(name) for name in ("html", "toc")}
-    extra = {name: fields.pop(name) for name in LAZY_FIELDS if name not in ("html", "toc", "body")}
-    fields.pop("body")
-    record = json.dumps(
-        {"f": fields, "g": groups,
-         "w": count_words(post.html), "p": found},
-        ensure_ascii=False, sort_keys=True,
-    )
-    content_json = json.dumps(content, ensure_ascii=False)
-    return file_digest, record, (content_json, json.dumps(extra, ensure_ascii=False)), found, None
+        return Parsed(file_digest, None, found, post)
+    return Parsed(file_digest, encode_row(post, tagged, count_words(post.html), found), found, None)
 
 
-def _parse_chunk(jobs: list[tuple[str, str, str, str, str]]) -> list[tuple]:
+def _parse_chunk(jobs: list[tuple[str, str, str, str, str]]) -> list[Parsed]:
     return [parse_source(*job) for job in jobs]
 
 
-def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[tuple]:
+def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[Parsed]:
     """parse_source over (kind, path, zone, language, comments folder) jobs, in order, by n
     processes."""
     # Parsing leaves a few cycles per post (Markdown's trees): collect them even if the

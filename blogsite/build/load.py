@@ -1,0 +1,213 @@
+"""The load phase: the site's posts and pages, each from what `serve` kept of the last
+rebuild, from its row in the cache (blogsite.build.posts), or parsed afresh (in parallel,
+rows stored as they come), in file order.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from blogsite.build.inputs import Inputs
+from blogsite.build.posts import Contents, Row, StoredPost, decode_meta, read_stored
+from blogsite.build.store import digest
+from blogsite.comments import folder_for
+from blogsite.errors import Problem, display_path
+from blogsite.post import CachedPost, Post, StoredRef, with_url
+from blogsite.site import Site, assemble_site, url_maker
+
+if TYPE_CHECKING:
+    from blogsite.build.pipeline import Builder
+
+BATCH = 256  # rows stored at a time while parsing: memory stays flat on a first build
+
+
+class SourceJob(NamedTuple):
+    """A post or page file to load."""
+
+    kind: str  # "post" or "page"
+    rel: str  # relative to its folder
+    path: str
+    digest: str | None  # None: unreadable, or not hashed yet (its parser will)
+    comments: str  # what of its comments folder goes into its cache key
+    key: str | None  # its row in the cache, once its digest is known
+
+
+class KeptPost(NamedTuple):
+    """A post `serve` keeps between rebuilds, with the problems found parsing it."""
+
+    post: Post
+    problems: list
+
+
+class Unstored(NamedTuple):
+    """A parsed file that has no row: the problems found, and the post if there is one
+    (a field the cache cannot hold)."""
+
+    post: Post | None
+    problems: list
+
+
+def load_site_cached(builder: Builder, inputs: Inputs) -> Site:
+    """The site from the cache, parsing (in parallel) the files it lacks."""
+    config = builder.config
+    env = f"{builder.code}\0{config.site.timezone}\0{config.site.language}"
+    jobs = [
+        _job(env, kind, rel, path, d, inputs.comments_key(kind, rel))
+        for kind, found in (("post", inputs.posts), ("page", inputs.pages))
+        for rel, path, d in found
+    ]
+    session = builder.session
+    kept = session.posts if session is not None else {}
+    zones: dict[Any, Any] = {}  # time zones by name or (offset, name), made once each
+    wanted = [j.key for j in jobs if j.key is not None and (j.key, j.path) not in kept]
+    stored = _stored(builder, wanted, zones)
+    missing = [
+        i for i, j in enumerate(jobs)
+        if j.key is None or (j.key not in stored and (j.key, j.path) not in kept)
+    ]
+    unstored = _parse(builder, inputs, env, jobs, missing, stored, zones) if missing else {}
+    builder.contents = Contents(config, builder.store, session.records if session else None)
+    return _assemble(builder, jobs, kept, stored, unstored)
+
+
+def _job(env: str, kind: str, rel: str, path: str, d: str | None, comments: str) -> SourceJob:
+    key = None
+    if d:
+        key = digest(f"{env}\0{kind}\0{rel}\0{d}\0{comments}".encode("utf-8", "surrogateescape"))
+    return SourceJob(kind, rel, path, d, comments, key)
+
+
+def _stored(builder: Builder, keys: list[str], zones: dict[Any, Any]) -> dict[str, StoredPost]:
+    """The stored posts among `keys`: `serve`'s rows in memory first, then the store's."""
+    found: dict[str, StoredPost] = {}
+    if builder.session is not None:
+        memory = builder.session.records
+        for key in keys:
+            row = memory.get(key)
+            post = decode_meta(row.meta, zones) if row is not None else None
+            if post is not None:
+                found[key] = post
+    found.update(read_stored(builder.store, [k for k in keys if k not in found], zones))
+    return found
+
+
+def _parse(
+    builder: Builder, inputs: Inputs, env: str, jobs: list[SourceJob], missing: list[int],
+    stored: dict[str, StoredPost], zones: dict[Any, Any],
+) -> dict[int, Unstored]:
+    """Parse the files the cache lacks; their rows go into the store (and `stored`), and
+    the jobs get their digests and keys. Returns the files that have no row."""
+    from blogsite.build.workers import parse_many
+
+    config = builder.config
+    root, zone, lang = config.root, config.site.timezone, config.site.language
+    parse_jobs = [
+        (jobs[i].kind, jobs[i].path, zone, lang,
+         str(folder_for(root, jobs[i].rel)) if jobs[i].comments else "")
+        for i in missing
+    ]
+    options = builder.options
+    results = parse_many(
+        parse_jobs, options.workers_for(len(parse_jobs), options.thresholds.parse_workers)
+    )
+    rows: list[tuple[str, Row]] = []
+    unstored: dict[int, Unstored] = {}
+    for i, parsed in zip(missing, results, strict=True):
+        job = jobs[i]
+        if job.digest is None and parsed.digest is not None and inputs.deferred:
+            assert builder.stat is not None  # set by _scan
+            builder.stat.resolve(job.path, parsed.digest)
+        job = jobs[i] = _job(env, job.kind, job.rel, job.path, parsed.digest, job.comments)
+        post = decode_meta(parsed.row.meta, zones) if parsed.row is not None else None
+        if post is None or job.key is None:
+            unstored[i] = Unstored(parsed.post, parsed.problems)
+            continue
+        stored[job.key] = post
+        rows.append((job.key, parsed.row))  # type: ignore[arg-type]  # not None with post
+        if builder.session is not None:
+            builder.session.records[job.key] = parsed.row  # type: ignore[assignment]  # idem
+        if len(rows) >= BATCH:
+            _put(builder, rows)
+    _put(builder, rows)
+    if inputs.deferred:
+        digests = {j.path: j.digest for j in jobs}
+        inputs.posts = [(r, p, digests[p]) for r, p, _d in inputs.posts]
+        inputs.pages = [(r, p, digests[p]) for r, p, _d in inputs.pages]
+        inputs.deferred = False
+    return unstored
+
+
+def _put(builder: Builder, rows: list[tuple[str, Row]]) -> None:
+    if builder.store is not None and rows:
+        builder.store.begin()
+        builder.store.put_rows(rows)
+        builder.store.commit()
+    rows.clear()
+
+
+def _assemble(
+    builder: Builder, jobs: list[SourceJob], kept: dict[tuple[str, str], KeptPost],
+    stored: dict[str, StoredPost], unstored: dict[int, Unstored],
+) -> Site:
+    """Each file's post, from wherever it was found; problems reported, and `serve`'s kept
+    posts and rows brought up to date."""
+    make_url = url_maker(builder.config)
+
+    def url(kind: str, date: Any, slug: str, lang: str) -> str:
+        return f"/{slug}/" if kind == "page" else make_url(date, slug, lang)
+
+    problems: list[Problem] = []
+    sources: list[list] = []
+    builder.warning_sources = sources
+    items: dict[str, list[Post]] = {"post": [], "page": []}
+    keep: dict[tuple[str, str], KeptPost] = {}
+    for i, job in enumerate(jobs):
+        post, found = _post(builder, job, kept, stored, unstored.get(i), url)
+        if post is not None and job.key is not None:
+            keep[(job.key, job.path)] = KeptPost(post, found)
+        _report(job.path, found, problems, sources)
+        if post is not None:
+            items[job.kind].append(post)
+    builder.live_keys = {j.key for j in jobs if j.key is not None}
+    session = builder.session
+    if session is not None:
+        session.posts = keep
+        session.records = {k: v for k, v in session.records.items() if k in builder.live_keys}
+    posts, pages = items["post"], items["page"]
+    return assemble_site(
+        builder.config, posts, pages, problems,
+        include_drafts=builder.include_drafts, strict=builder.strict, now=builder.now,
+        urls_known=all(p.url for p in posts) and all(p.url for p in pages),
+    )
+
+
+def _post(
+    builder: Builder, job: SourceJob, kept: dict[tuple[str, str], KeptPost],
+    stored: dict[str, StoredPost], unstored: Unstored | None, url: Any,
+) -> tuple[Post | None, list]:
+    """One file's post and the problems found in it."""
+    if unstored is not None:
+        return unstored.post, unstored.problems
+    assert job.key is not None  # a file without a key is parsed (unstored)
+    kept_post = kept.get((job.key, job.path))
+    if kept_post is not None:
+        post = kept_post.post
+        return with_url(post, url(job.kind, post.date, post.slug, post.lang)), kept_post.problems
+    found = stored[job.key]
+    fields = found.fields
+    fields["url"] = url(job.kind, fields["date"], fields["slug"], fields["lang"])
+    assert builder.contents is not None
+    ref = StoredRef(job.key, job.path, job.digest, found.words, found.groups, builder.contents)
+    return CachedPost.lazy(ref, fields), found.problems
+
+
+def _report(path: str, found: list, problems: list[Problem], sources: list[list]) -> None:
+    """A file's problems, and its warnings as a build that finds nothing changed repeats
+    them. Problems in a post's comment files come as Problems naming those files."""
+    for p in found:
+        if isinstance(p, Problem):
+            problems.append(p)
+            continue
+        problems.append(Problem(display_path(path), *p))
+        if p[3]:
+            sources.append([path, p[0], p[1], p[2]])
