@@ -81,13 +81,13 @@ def decode_meta(data: bytes | None, zones: dict[Any, Any]) -> StoredPost | None:
     words, groups, problems, values, coded = value
     if not (
         type(words) is int and type(groups) is tuple and len(groups) == len(GROUPS)
-        and all(type(g) is str for g in groups)
-        and type(problems) is list and all(type(p) is tuple and len(p) == 4 for p in problems)
-        and type(values) is tuple and len(values) == len(NAMES) and type(coded) is tuple
-    ):
+        and type(problems) is list and type(values) is tuple and len(values) == len(NAMES)
+        and type(coded) is tuple
+    ) or (problems and not all(type(p) is tuple and len(p) == 4 for p in problems)):
         return None
     fields = dict(zip(NAMES, values, strict=True))
     try:
+        "".join(groups)  # raises unless every digest is a str
         for i in coded:
             fields[NAMES[i]] = _decode_field(fields[NAMES[i]], zones)
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
@@ -166,6 +166,9 @@ class Contents:
         texts = None if name == "body" else self._texts(post.stored.key, column)
         if texts is None:
             return getattr(self._reparse(post), name)
+        if column == "extra":  # both kept (CachedPost): one row read and decoded for the two
+            post.__dict__.setdefault("_lazy_summary_html", texts[0])
+            post.__dict__.setdefault("_lazy_teaser", texts[1])
         return texts[name in ("teaser", "toc")]
 
     def _texts(self, key: str, column: str) -> tuple[str, str] | None:
