@@ -9,8 +9,8 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import blogsite.build as build_module
 from blogsite.build import Builder, build_site
+from blogsite.build.manifest import read_shapes
 from blogsite.config import load_config
 from blogsite.post import slugify
 from blogsite.render import Renderer
@@ -151,7 +151,7 @@ def test_stored_shapes_that_are_not_sound_are_ignored(tmp_path):
     store.put_value("shapes:public", {"a": [1, 2], **shapes})
     store.commit()
     store.close()
-    assert build_module.read_shapes({"a": [1, 2], **shapes}) == {}
+    assert read_shapes({"a": [1, 2], **shapes}) == {}
     (root / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
     build_site(load_config(root), now=NOW)
     assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
