@@ -35,9 +35,6 @@ class Output:
     # What the bytes depend on (blogsite.build.keys): equal keys, equal bytes. None, or a key
     # function returning None, means "render it every time".
     key: Callable[[], str | None] | None = None
-    # Post pages: what key() is made from (Fingerprints.post_page_shape), by which a build
-    # whose site changed shape finds the pages whose key cannot have changed.
-    shape: Callable[[], tuple | None] | None = None
 
 
 class _Feeds:
@@ -382,8 +379,7 @@ class Renderer:
             # The inputs of context() rather than its result: cheaper for the 10,000 post
             # pages of a large site. Every value context() reads must be here: the post
             # whole (its fields make the page's metadata), what it passes on as it is
-            # (fingerprinted as the templates read them), and what it computes. Both the
-            # key and the shape (Fingerprints.post_page_shape) are made from these.
+            # (fingerprinted as the templates read them), and what it computes.
             base = self._base("post.html", post.lang)
             if base is None:
                 return None
@@ -397,7 +393,6 @@ class Renderer:
             url_to_file(post.url),
             lambda: self.render_template("post.html", post.lang, **context()),
             key=lambda: keyed(self.fingerprints.post_page),
-            shape=lambda: keyed(self.fingerprints.post_page_shape),
         )
 
     def _page_page(self, page: Post) -> Output:

@@ -1,6 +1,6 @@
-"""Keys kept across a change of the site's structure (a post added, a fresh clone): post
-pages of unchanged shape keep their key without computing it (Builder._shapes). And the
-tags a post page shows: those the post names, however it spells them."""
+"""Builds across a change of the site's structure (a post added or removed, a tag renamed,
+the template changed): every post page's bytes are a cold build's. And the tags a post
+page shows: those the post names, however it spells them."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from types import SimpleNamespace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blogsite.build import Builder, build_site
-from blogsite.build.manifest import read_shapes
+from blogsite.build import build_site
 from blogsite.config import load_config
 from blogsite.post import slugify
 from blogsite.render import Renderer
@@ -58,45 +57,6 @@ def _site(tmp_path):
     return root
 
 
-def test_shapes_cover_every_post_page_and_give_their_deps(tmp_path, monkeypatch):
-    """A page reusing a key by its shape gets the deps that computing its key gives."""
-    root = _site(tmp_path)
-    computed: dict[str, tuple] = {}
-    key_function = Builder._key_function
-
-    def spy(out, graph):
-        fn = key_function(out, graph)
-
-        def key():
-            found = fn()
-            computed[out.path] = found
-            return found
-
-        return key
-
-    monkeypatch.setattr(Builder, "_key_function", staticmethod(spy))
-    seen: dict[str, tuple] = {}
-    shapes = Builder._shapes
-
-    def spy_shapes(outputs, graph, site):
-        found = shapes(outputs, graph, site)
-        seen.update({outputs[i].path: v for i, v in found.items()})
-        return found
-
-    monkeypatch.setattr(Builder, "_shapes", staticmethod(spy_shapes))
-    (root / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
-    result = build_site(load_config(root), now=NOW)
-    post_pages = [p for p in result.files if p.startswith("20") and p.endswith("index.html")]
-    assert len(post_pages) >= 25 and set(post_pages) <= set(seen)
-    # Only the pages whose shape changed were keyed (the new post, its neighbour), and of
-    # those the deps agree with the shape's.
-    keyed_posts = [p for p in computed if p in seen]
-    assert 1 <= len(keyed_posts) <= 3, keyed_posts
-    for path in keyed_posts:
-        assert computed[path][1] == seen[path][1]
-    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)
-
-
 def test_a_shape_that_changes_in_any_part_is_keyed_again(tmp_path):
     """Whatever changes of a post page's inputs, its bytes are those of a cold build."""
     root = _site(tmp_path)
@@ -135,23 +95,3 @@ def test_a_shape_that_changes_in_any_part_is_keyed_again(tmp_path):
         step()
         build_site(config, now=NOW)
         assert tree(root / "public") == reference(root, tmp_path / f"ref{n}", NOW), n
-
-
-def test_stored_shapes_that_are_not_sound_are_ignored(tmp_path):
-    root = _site(tmp_path)
-    from blogsite.build.store import Store
-
-    store = Store.open(root)
-    assert store is not None
-    shapes = store.value("shapes:public")
-    assert isinstance(shapes, dict) and shapes
-    # A shape stored with a wrong key would be trusted: the reader only takes sound values,
-    # so garbage of the wrong layout is dropped...
-    store.begin()
-    store.put_value("shapes:public", {"a": [1, 2], **shapes})
-    store.commit()
-    store.close()
-    assert read_shapes({"a": [1, 2], **shapes}) == {}
-    (root / "posts" / "neuf.md").write_text(post_text("Neuf", "2024-05-30", BODIES[2]))
-    build_site(load_config(root), now=NOW)
-    assert tree(root / "public") == reference(root, tmp_path / "ref", NOW)

@@ -455,30 +455,6 @@ class Fingerprints:
         parts.append(str(words).encode())
         return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 
-    def post_page_shape(
-        self, base: bytes, post: Post, tags: list, newer: Post | None, older: Post | None,
-        links: list, words: int, attrs: frozenset[str],
-    ) -> tuple | None:
-        """What post_page() makes its key from, posts as themselves, each with the groups
-        of its fields the key covers (GROUP_BITS): (base, ((post, bits), ...), plain values).
-        Pages of equal shapes (posts compared by those groups, URL and publication) have
-        equal keys. None when the key takes more than that: templates that read a tag's
-        posts put every post of the tag in it."""
-        (groups, _source), with_posts, _months = self._view(attrs)
-        if with_posts or type(words) is not int:
-            return None
-        plain = [str(words)]
-        for t in tags:
-            if type(t).__qualname__ != "Tag" or type(t.name) is not str or type(t.slug) is not str:
-                return None
-            plain.append(f"t{t.name}\x1f{t.slug}")
-        for link in links:
-            if type(link) is not tuple or not all(type(x) is str for x in link):
-                return None
-            plain.append("l" + "\x1f".join(link))
-        bits = _bits(groups)
-        return base, ((post, _bits(GROUPS)), (newer, bits), (older, bits)), "\x1e".join(plain)
-
 
 def _nothing_more(post: Post) -> bytes:
     return b""

@@ -1,18 +1,21 @@
-"""What the last build into an output folder left behind: its manifest (each file with the
-key it was rendered from, its digest, size and time stamp) and the record of which posts
-each page was keyed from. Both are read with suspicion: anything malformed counts as absent."""
+"""What the last build into an output folder left, as typed records with one codec: the
+store keeps them as plain marshal values (encode), and decode takes back only a value of
+the record's exact layout, so anything malformed counts as absent. (The store drops a
+cache made by other code whole.)"""
 
 from __future__ import annotations
 
 import os
+import types
+from collections.abc import Callable
 from datetime import datetime
+from functools import cache
+from itertools import product
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Union, get_args, get_origin, get_type_hints
 
 from blogsite.build.store import digest
 from blogsite.site import Site
-
-MANIFEST_FORMAT = 3
 
 
 class FileEntry(NamedTuple):
@@ -24,9 +27,120 @@ class FileEntry(NamedTuple):
     mtime_ns: int
 
 
-def stored_files(entries: dict[str, FileEntry]) -> dict[str, tuple]:
-    """The manifest's files as the store keeps them (plain tuples)."""
-    return {rel: tuple(entry) for rel, entry in entries.items()}
+class StoredWarning(NamedTuple):
+    path: str
+    message: str
+    hint: str
+    line: int | None
+
+
+class Manifest(NamedTuple):
+    input: str  # digest of every input: equal, and the folder intact, means nothing to do
+    horizon: float | None  # when the next scheduled post goes live
+    posts: int  # how many, for the site an unchanged build reports without loading it
+    warnings: list[StoredWarning]
+    files: dict[str, FileEntry]  # in output order
+
+
+class KeyedFrom(NamedTuple):
+    """What each page was keyed from (blogsite.build.reuse), kept apart from the idents:
+    it is large and rarely changes, they are small and written on every build."""
+
+    structure: str
+    paths: list[str]
+    deps: dict[str, list[int]]
+
+
+class Idents(NamedTuple):
+    structure: str
+    idents: list[str]
+
+
+class LastGraph(NamedTuple):
+    """The last build's site structure, its posts and what each page was keyed from."""
+
+    structure: str
+    paths: list[str]
+    idents: list[str]
+    deps: dict[str, list[int]]
+
+
+class TemplateAnalysis(NamedTuple):  # blogsite.build.keys.analyse_template's
+    attrs: list[str]
+    refs: list[str]
+    dynamic: bool
+    names: list[str]
+
+
+# ----- the codec
+
+
+def encode(value: Any) -> Any:
+    """A record as the store keeps it: plain tuples, lists, dicts and scalars."""
+    if isinstance(value, tuple):
+        return tuple(map(encode, value))
+    if isinstance(value, list):
+        return list(map(encode, value))
+    if isinstance(value, dict):
+        return {k: encode(v) for k, v in value.items()}
+    return value
+
+
+class _Unsound(Exception):
+    pass
+
+
+def decode(kind: Any, data: object) -> Any:
+    """`data` as a `kind` (a record, or a list or dict of them), or None if it is not one."""
+    try:
+        return _reader(kind)(data)  # type: ignore[misc]  # kind is a record, list or dict
+    except _Unsound:
+        return None
+
+
+def _types(kind: Any) -> tuple[type, ...]:
+    """The types a stored value of `kind` may have."""
+    if get_origin(kind) in (Union, types.UnionType):
+        return tuple(t for a in get_args(kind) for t in _types(a))
+    if get_origin(kind) is not None:
+        return (get_origin(kind),)  # list or dict
+    return (float, int) if kind is float else (tuple,) if issubclass(kind, tuple) else (kind,)
+
+
+@cache
+def _reader(kind: Any) -> Callable[[Any], Any] | None:
+    """What takes a `kind` back from its stored value; None when checking its type is all."""
+    origin, args = get_origin(kind), get_args(kind)
+    if origin in (list, dict):
+        allowed, item = frozenset(_types(args[-1])), _reader(args[-1])
+
+        def collection(v: Any) -> Any:
+            values = v.values() if type(v) is dict is origin else v
+            if type(v) is not origin or not all(type(x) in allowed for x in values) or (
+                origin is dict and not all(type(k) is str for k in v)
+            ):
+                raise _Unsound
+            if item is None:
+                return v
+            return dict(zip(v, map(item, values), strict=True)) if origin is dict else list(map(item, v))
+
+        return collection
+    if not (isinstance(kind, type) and issubclass(kind, tuple)):
+        return None
+    hints = list(get_type_hints(kind).values())
+    layouts = frozenset(product(*map(_types, hints)))  # every field's type checked at once
+    fields, make = [_reader(h) for h in hints], kind._make  # type: ignore[attr-defined]
+    nested = any(f is not None for f in fields)
+
+    def record(v: Any) -> Any:
+        if type(v) is not tuple or tuple(map(type, v)) not in layouts:
+            raise _Unsound
+        return make([f(x) if f else x for f, x in zip(fields, v, strict=True)]) if nested else make(v)
+
+    return record
+
+
+# ----- reading what the last build left
 
 
 def next_scheduled(site: Site, now: datetime) -> float | None:
@@ -47,77 +161,12 @@ def next_scheduled(site: Site, now: datetime) -> float | None:
     return found
 
 
-def affected(deps: list[int], changed: dict[int, int] | None) -> bool:
-    """Whether a page keyed from `deps` (post index * 64 + groups) shows a change."""
-    if not changed:
-        return False
-    for dep in deps:
-        bits = changed.get(dep >> 6)
-        if bits is not None and bits & dep:
-            return True
-    return False
-
-
-def read_manifest(data: object) -> dict | None:
-    """The last build's manifest, if it is well formed."""
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+def last_graph(keyed_from: object, idents: object) -> LastGraph | None:
+    """The last build's graph from its two stored parts, if they are sound and agree."""
+    a, b = decode(KeyedFrom, keyed_from), decode(Idents, idents)
+    if a is None or b is None or a.structure != b.structure or len(a.paths) != len(b.idents):
         return None
-    files = data.get("files")
-    if not isinstance(data.get("input"), str) or not isinstance(files, dict):
-        return None
-    horizon = data.get("horizon")
-    if horizon is not None and not isinstance(horizon, (int, float)):
-        return None
-    if not isinstance(data.get("count"), int) or not isinstance(data.get("warnings"), list):
-        return None
-    for warning in data["warnings"]:
-        if not (
-            isinstance(warning, list) and len(warning) == 4
-            and all(isinstance(w, str) for w in warning[:3])
-            and (warning[3] is None or type(warning[3]) is int)
-        ):
-            return None
-    for entry in files.values():
-        if not (
-            type(entry) is tuple and len(entry) == 4
-            and (entry[0] is None or type(entry[0]) is str)
-            and type(entry[1]) is str and len(entry[1]) > 2 and entry[1].isalnum()
-            and type(entry[2]) is int and type(entry[3]) is int
-        ):
-            return None
-    return {**data, "files": {rel: FileEntry(*entry) for rel, entry in files.items()}}
-
-
-def read_graph(data: object, more: object) -> dict | None:
-    """The last build's record of what each page was keyed from, if well formed."""
-    if not isinstance(data, dict) or not isinstance(more, dict):
-        return None
-    if more.get("structure") != data.get("structure"):
-        return None
-    paths, idents, deps = data.get("paths"), more.get("idents"), data.get("deps")
-    if not (
-        isinstance(paths, list) and isinstance(idents, list) and len(paths) == len(idents)
-        and all(type(p) is str for p in paths) and all(type(i) is str for i in idents)
-        and isinstance(data.get("structure"), str) and isinstance(deps, dict)
-        and all(type(k) is str for k in deps)
-        and all(
-            type(v) is list and all(type(i) is int and 0 <= i < len(paths) * 64 for i in v)
-            for v in deps.values()
-        )
-    ):
-        return None
-    return {**data, "idents": idents}
-
-
-def read_shapes(data: object) -> dict[str, list]:
-    """The post pages' shapes a build stored (path -> [shape digest, key]); {} if unsound."""
-    if not isinstance(data, dict) or not all(
-        type(k) is str and type(v) is list and len(v) == 2
-        and type(v[0]) is str and type(v[1]) is str
-        for k, v in data.items()
-    ):
-        return {}
-    return data
+    return LastGraph(a.structure, a.paths, b.idents, a.deps)
 
 
 def same_stat(path: Path | str, entry: FileEntry) -> bool:
@@ -125,7 +174,7 @@ def same_stat(path: Path | str, entry: FileEntry) -> bool:
         st = os.stat(path)
     except OSError:
         return False
-    return st.st_size == entry[2] and st.st_mtime_ns == entry[3]
+    return st.st_size == entry.size and st.st_mtime_ns == entry.mtime_ns
 
 
 def still_there(path: str, entry: FileEntry) -> FileEntry | None:
@@ -134,30 +183,17 @@ def still_there(path: str, entry: FileEntry) -> FileEntry | None:
     copied, has new time stamps and the same bytes). None if it changed or is gone."""
     try:
         st = os.stat(path)
-    except OSError:
-        return None
-    if st.st_size != entry.size:
-        return None
-    if st.st_mtime_ns == entry.mtime_ns:
-        return entry
-    try:
+        if st.st_size != entry.size:
+            return None
+        if st.st_mtime_ns == entry.mtime_ns:
+            return entry
         with open(path, "rb") as f:
             data = f.read()
     except OSError:
         return None
-    if digest(data) != entry.digest:
-        return None
-    return entry._replace(mtime_ns=st.st_mtime_ns)
+    return entry._replace(mtime_ns=st.st_mtime_ns) if digest(data) == entry.digest else None
 
 
-def intact(out_dir: Path, manifest: dict) -> bool:
+def intact(out_dir: Path, manifest: Manifest) -> bool:
     base = os.path.join(str(out_dir), "")
-    stat = os.stat
-    for rel, entry in manifest["files"].items():
-        try:
-            st = stat(base + rel)
-        except OSError:
-            return False
-        if st.st_size != entry[2] or st.st_mtime_ns != entry[3]:
-            return False
-    return True
+    return all(same_stat(base + rel, entry) for rel, entry in manifest.files.items())

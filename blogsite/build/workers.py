@@ -1,25 +1,28 @@
-"""Parsing posts and rendering pages over several processes (fork), when it pays.
+"""Parsing posts, keying and rendering pages over forked processes, when it pays.
 
-Python-Markdown holds the GIL, so threads would not help: a cold build of a large site
-forks one worker per core. Workers inherit the loaded modules, the Markdown converters and
-the site (rendering), so nothing but results crosses the pipes. The caller says how many
-processes to use (blogsite.build.options: one below the sizes where workers pay); where fork is
-unavailable everything runs in the calling process. The results are the same either way
-and come back in order.
+Python-Markdown holds the GIL, so threads would not help. Workers inherit the loaded
+modules, the Markdown converters and the site, so nothing but results crosses the pipes.
+The caller says how many processes to use (blogsite.build.options); without fork everything
+runs in this process. The results are the same either way and come back in order.
 """
 
 from __future__ import annotations
 
 import gc
+import os
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from blogsite.build.store import digest
-from blogsite.errors import BlogsiteError
+from blogsite.errors import BlogsiteError, Problem
+
+# Runs where a page was rendered (a worker process): it writes the page there.
+Sink = Callable[[int, bytes], Any]
 
 if TYPE_CHECKING:
     from blogsite.build.posts import Row
@@ -30,33 +33,28 @@ def _quiet_worker() -> None:
     """Ctrl-C reaches every process of the terminal's group: a worker leaves it to the
     build's own process, which stops the workers (no worker traceback, no hang)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 @contextmanager
-def _pool(ctx: Any, n: int) -> Iterator[Any]:
-    """A pool of n workers that ignore Ctrl-C. SIGINT is blocked while they are forked, so
+def _pool(n: int) -> Iterator[Any]:
+    """n forked workers that ignore Ctrl-C. SIGINT is blocked while they are forked, so
     that one arriving before a worker ignores it waits (and is then dropped there) rather
     than killing it with a traceback; this process gets it once they are all started."""
-    sigmask = getattr(signal, "pthread_sigmask", None)
-    if sigmask is not None:
-        sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    import multiprocessing  # only when there is enough work to share: an edit has none
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
-        pool = ctx.Pool(n, initializer=_quiet_worker)
+        pool = multiprocessing.get_context("fork").Pool(n, initializer=_quiet_worker)
     finally:
-        if sigmask is not None:
-            sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     with pool:
         yield pool
 
 
-def _fork_context():
-    import multiprocessing  # only when there is enough work to share: an edit has none
-
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork")
+def _forks(n: int) -> bool:
+    """Whether n processes (this one included) are worth forking, and fork exists here."""
+    return n >= 2 and hasattr(os, "fork")
 
 
 # ----- parsing
@@ -110,8 +108,12 @@ def parse_source(kind: str, path: str, zone_key: str, lang: str, comments: str =
     return Parsed(file_digest, encode_row(post, tagged, count_words(post.html), found), found, None)
 
 
+def _parse_one(job: tuple[str, str, str, str, str]) -> Parsed:
+    return parse_source(*job)
+
+
 def _parse_chunk(jobs: list[tuple[str, str, str, str, str]]) -> list[Parsed]:
-    return [parse_source(*job) for job in jobs]
+    return list(map(_parse_one, jobs))
 
 
 def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[Parsed]:
@@ -123,14 +125,12 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[P
     if paused:
         gc.enable()
     try:
-        ctx = _fork_context() if n >= 2 else None
-        if ctx is None:
-            for job in jobs:
-                yield parse_source(*job)
+        if not _forks(n):
+            yield from map(_parse_one, jobs)
             return
         size = max(4, min(64, len(jobs) // (n * 8) or 1))
         chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-        with _pool(ctx, n) as pool:
+        with _pool(n) as pool:
             for results in pool.imap(_parse_chunk, chunks):
                 yield from results
     finally:
@@ -138,118 +138,75 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[P
             gc.disable()
 
 
-# ----- rendering
-
-_RENDER: tuple[list[Callable[[], bytes]], Callable[[int, bytes], Any] | None] | None = None
+# ----- anything else: page keys and renders, by this process and n - 1 workers
 
 
-def _render_chunk(indices: list[int]) -> list[tuple[int, Any]]:
-    assert _RENDER is not None
-    renders, sink = _RENDER
-    out: list[tuple[int, Any]] = []
-    for i in indices:
-        try:
-            data = renders[i]()
-        except BlogsiteError as exc:
-            out.append((i, exc.problems))
-            continue
-        out.append((i, sink(i, data) if sink is not None else data))
-    return out
+class _Failed(NamedTuple):
+    problems: list[Problem]
 
 
-def render_many(
-    renders: list[Callable[[], bytes]],
-    sink: Callable[[int, bytes], Any] | None,
-    n: int,
-) -> Iterator[tuple[int, Any]]:
-    """Call each render function; yield (index, bytes, or sink(index, bytes) when a sink is
-    given, or the list of problems of a failed render). Workers inherit everything by fork:
-    `sink` runs in the worker (to write a page where it was rendered), so memory stays flat.
-    """
-    global _RENDER
-    ctx = _fork_context() if n >= 2 else None
-    _RENDER = (renders, sink)
+def _render_one(render: Callable[[], bytes], sink: Sink | None, j: int) -> Any:
     try:
-        if ctx is None:
-            yield from _render_chunk(list(range(len(renders))))
-            return
-        size = max(8, min(128, len(renders) // (n * 6) or 1))
-        chunks = [list(range(i, min(i + size, len(renders)))) for i in range(0, len(renders), size)]
-        for _chunk, results in _shared(ctx, n, chunks, _render_chunk):
-            yield from results
-    finally:
-        _RENDER = None
+        data = render()
+    except BlogsiteError as exc:
+        return _Failed(exc.problems)
+    return sink(j, data) if sink is not None else data
 
 
-# ----- this process and n - 1 workers taking chunks from the two ends of one list
+def render_many(renders: list[Callable[[], bytes]], sink: Sink | None, n: int) -> list[Any]:
+    """Each render's bytes, or what sink(index, bytes) made of them where they were
+    rendered (a worker writes the page it rendered: memory stays flat). Raises
+    BlogsiteError with every failed render's problems, in order."""
+    results = call_many([partial(_render_one, f, sink, j) for j, f in enumerate(renders)], n)
+    problems: list[Problem] = []
+    for failed in results:
+        if isinstance(failed, _Failed):
+            problems.extend(p for p in failed.problems if p not in problems)
+    if problems:
+        raise BlogsiteError(problems)
+    return results
 
-_WORK: tuple[Any, Any, list[Any], Callable[[Any], Any]] | None = None
+
+_WORK: tuple[Any, Any, list[Callable[[], Any]], int] | None = None
 
 
-def _take_chunks(from_back: bool = False) -> list[tuple[int, Any]]:
-    """Run the next chunk nobody took yet, until none is left: (chunk number, result).
-    Workers take from the front, this process from the back."""
+def _take_chunks(from_back: bool = False) -> list[tuple[int, list[Any]]]:
+    """Call the next chunk of functions nobody took yet, until none is left: (chunk
+    number, results). Workers take from the front, this process from the back."""
     assert _WORK is not None
-    front, back, chunks, run = _WORK
-    done: list[tuple[int, Any]] = []
+    front, back, funcs, size = _WORK
+    done: list[tuple[int, list[Any]]] = []
     while True:
         with front.get_lock():
             if front.value > back.value:
                 return done
-            if from_back:
-                i = back.value
-                back.value = i - 1
-            else:
-                i = front.value
-                front.value = i + 1
-        done.append((i, run(chunks[i])))
+            end = back if from_back else front
+            i = end.value
+            end.value = i - 1 if from_back else i + 1
+        done.append((i, [f() for f in funcs[i * size : (i + 1) * size]]))
 
 
-def _shared(ctx, n: int, chunks: list[Any], run: Callable[[Any], Any]) -> list[tuple[int, Any]]:
-    """run(chunk) for every chunk, by this process and n - 1 forked workers alike.
-
-    This process works rather than waits: one process fewer for the same cores, so one
-    copy fewer of what the workers touch of the inherited site (in CPython, reading an
-    object writes its reference count, which unshares the memory page it is on). And the
-    workers take chunks from the front of the list while this process takes them from the
-    back: pages come in site order (post pages first, in date order; then the listings,
-    which show every post), so a worker touches a run of neighbouring posts, not all of
-    them, and copies that much less."""
+def call_many(funcs: list[Callable[[], Any]], n: int) -> list[Any]:
+    """[f() for f in funcs], by this process and n - 1 forked workers alike (results must
+    be picklable). This process works rather than waits: one copy fewer of what workers
+    touch of the inherited site (reading an object writes its reference count, which
+    unshares its memory page). Pages come in site order (post pages by date, then the
+    listings): workers take from the front, this process from the back, so each touches a
+    run of neighbouring posts, not all of them."""
     global _WORK
-    _WORK = (ctx.Value("l", 0), ctx.Value("l", len(chunks) - 1), chunks, run)
+    if not _forks(n):
+        return [f() for f in funcs]
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    size = max(8, min(128, len(funcs) // (n * 6) or 1))  # small: costly pages come in runs
+    _WORK = (ctx.Value("l", 0), ctx.Value("l", -(-len(funcs) // size) - 1), funcs, size)
     try:
-        with _pool(ctx, n - 1) as pool:
+        with _pool(n - 1) as pool:
             pending = [pool.apply_async(_take_chunks) for _ in range(n - 1)]
             done = _take_chunks(from_back=True)
             for p in pending:
                 done.extend(p.get())
-        return done
     finally:
         _WORK = None
-
-
-# ----- anything else: page keys
-
-_CALLS: list[Callable[[], Any]] | None = None
-
-
-def _call_chunk(bounds: tuple[int, int]) -> list[Any]:
-    assert _CALLS is not None
-    return [_CALLS[i]() for i in range(*bounds)]
-
-
-def call_many(funcs: list[Callable[[], Any]], n: int) -> list[Any]:
-    """[f() for f in funcs], over worker processes when there are many: the keys of the
-    10,000 pages of a large site, on every build. Results must be picklable."""
-    global _CALLS
-    ctx = _fork_context() if n >= 2 else None
-    if ctx is None:
-        return [f() for f in funcs]
-    size = -(-len(funcs) // (n * 4))  # a few chunks each: the costly keys are not spread evenly
-    bounds = [(i, min(i + size, len(funcs))) for i in range(0, len(funcs), size)]
-    _CALLS = funcs
-    try:
-        done = sorted(_shared(ctx, n, bounds, _call_chunk), key=lambda item: item[0])
-    finally:
-        _CALLS = None
-    return [value for _chunk, part in done for value in part]
+    return [value for _i, part in sorted(done, key=lambda item: item[0]) for value in part]

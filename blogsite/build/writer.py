@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from blogsite.build.manifest import FileEntry, same_stat
-from blogsite.build.output import interrupts_held, remove_output_file
+from blogsite.build.manifest import FileEntry, same_stat, still_there
+from blogsite.build.options import Thresholds
+from blogsite.build.output import holds_only, interrupts_held, remove_output_file, write_owned
 from blogsite.build.store import digest
 
 if TYPE_CHECKING:
@@ -35,6 +36,17 @@ if TYPE_CHECKING:
 Renderer = Callable[[list[Callable[[], bytes]], Callable[[int, bytes], Any]], list[Any]]
 # A page's key and the posts it was keyed from, computed after it rendered (first builds).
 KeyFunction = Callable[[], tuple[str | None, list[int] | None]]
+
+
+@dataclass(frozen=True)
+class OutputClaim:
+    """The output folder as this build may touch it (blogsite.build.output)."""
+
+    record: Path  # the record of the files blogsite wrote there
+    where: str  # the folder's name in the cache
+    owned: frozenset[str]  # what blogsite wrote there: the only files it replaces or deletes
+    produced: frozenset[str]  # what this build makes
+    on_disk: bool  # whether the folder exists
 
 
 @dataclass
@@ -56,6 +68,44 @@ class Written:
     entries: dict[str, FileEntry]  # the new manifest's files, in output order
     changed: int  # files written or deleted
     deps: dict[int, list[int]]  # outputs keyed late: the posts each was keyed from
+
+
+def decide(
+    out_dir: Path, outputs: Sequence[Output], keys: list[str | None],
+    known: dict[str, FileEntry], claim: OutputClaim,
+) -> WriteJob:
+    """Each output unchanged (same key, its file still there) or to render."""
+    old = {rel: e for rel, e in known.items() if rel in claim.owned} if claim.on_disk else {}
+    job = WriteJob(out_dir, outputs, keys, [], {}, old, claim.owned)
+    base = os.path.join(str(out_dir), "")
+    for i, (out, key) in enumerate(zip(outputs, keys, strict=True)):
+        last = known.get(out.path)
+        kept = (
+            still_there(base + out.path, last)
+            if claim.on_disk and key is not None and last is not None and last.key == key
+            else None
+        )
+        if kept is None:
+            job.todo.append(i)
+        else:
+            job.unchanged[i] = kept._replace(key=key)
+    return job
+
+
+def write(job: WriteJob, claim: OutputClaim, render: Renderer, limits: Thresholds) -> Written:
+    """Carry the job out: staged for a first build or many changes, else in place. The
+    files blogsite owns there are recorded before any is written: whatever a build dies
+    after is blogsite's to replace."""
+    many = len(job.todo) > max(limits.in_place_max, len(job.outputs) // limits.in_place_share)
+    # A folder that holds anything blogsite did not write is never swapped out: the site
+    # is written around those files, in place.
+    staged = (not job.old or many) and (
+        not claim.on_disk or holds_only(job.out_dir, claim.owned)
+    )
+    write_owned(claim.record, claim.where, claim.owned | claim.produced)
+    written = (write_staged if staged else write_in_place)(job, render)
+    write_owned(claim.record, claim.where, claim.produced)
+    return written
 
 
 def _write_file(path: str, data: bytes) -> FileEntry:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
-from blogsite.build.manifest import read_manifest
+from blogsite.build.manifest import FileEntry, Manifest, decode
 from blogsite.build.options import BuildOptions
 from blogsite.build.store import CACHE_DIR, Store
 from blogsite.config import Config
@@ -27,7 +26,7 @@ def _cache_disabled() -> bool:
     return not BuildOptions.from_env(os.environ).cache
 
 
-def _manifest_files(config: Config, out_dir: Path) -> dict[str, list[Any]] | None:
+def _manifest_files(config: Config, out_dir: Path) -> dict[str, FileEntry] | None:
     if _cache_disabled() or not (config.root / CACHE_DIR).is_dir():
         return None
     resolved = out_dir.resolve()
@@ -37,10 +36,10 @@ def _manifest_files(config: Config, out_dir: Path) -> dict[str, list[Any]] | Non
     if store is None:
         return None
     try:
-        manifest = read_manifest(store.value(f"manifest:{where}"))
+        manifest = decode(Manifest, store.value(f"manifest:{where}"))
     finally:
         store.close()
-    return None if manifest is None else manifest["files"]
+    return None if manifest is None else manifest.files
 
 
 def walk(folder: Path) -> dict[str, LocalFile]:
@@ -60,7 +59,7 @@ def walk(folder: Path) -> dict[str, LocalFile]:
     return found
 
 
-def _mismatch(folder: Path, files: dict[str, LocalFile], manifest: dict[str, list[Any]]) -> str:
+def _mismatch(folder: Path, files: dict[str, LocalFile], manifest: dict[str, FileEntry]) -> str:
     """Why the folder is not what the build wrote ("" when it is)."""
     base = os.path.join(str(folder), "")
     for rel, entry in manifest.items():
@@ -68,7 +67,7 @@ def _mismatch(folder: Path, files: dict[str, LocalFile], manifest: dict[str, lis
             st = os.stat(base + rel)
         except OSError:
             return f"{rel} is missing"
-        if st.st_size != entry[2] or st.st_mtime_ns != entry[3]:
+        if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
             return f"{rel} changed after the build"
     extra = sorted(set(files) - set(manifest))
     if extra:
