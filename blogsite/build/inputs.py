@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blogsite.build.store import StatCache, digest, tree_files
+from blogsite.build.store import digest, tree_files
 from blogsite.config import Config
 from blogsite.site import PAGES_DIR, POSTS_DIR, STATIC_DIR, source_names
 
@@ -22,6 +22,82 @@ def builtin_theme_dir() -> Path:
     if (packaged / "base.html").is_file():
         return packaged
     return package.parent / "theme"
+
+
+# A file changed this close to the moment it was read may change again with the same
+# time stamps (coarse file-system clocks): its stat-cache entry is not trusted.
+RACY_NS = 2_000_000_000
+
+
+@dataclass
+class StatCache:
+    """The digest of each input file with the (device, inode, size, mtime, ctime) it had
+    when read, so that an unchanged file is not read again. Content keys stay the truth:
+    after a fresh clone every stat differs and files are hashed again. An entry is only
+    trusted when the file was last changed well before it was read (git's "racily clean")."""
+
+    entries: dict[str, list] = field(default_factory=dict)
+    fresh: dict[str, list] = field(default_factory=dict)
+    started_ns: int = 0
+    read: int = 0  # files read and hashed in this scan
+    pending: dict[str, list] = field(default_factory=dict)  # not read yet: path -> stamp
+
+    def file_digest(self, path: str) -> str | None:
+        stamp, known = self._lookup(path)
+        if stamp is None or known is not None:
+            return known
+        try:
+            with open(path, "rb") as f:
+                value = digest(f.read())
+        except OSError:
+            return None
+        self.pending[path] = stamp
+        self.resolve(path, value)
+        return value
+
+    def deferred_digest(self, path: str) -> str | None:
+        """file_digest, but a file not in the cache is not read: None, and resolve() later."""
+        stamp, known = self._lookup(path)
+        if stamp is not None and known is None:
+            self.pending[path] = stamp
+        return known
+
+    def _lookup(self, path: str) -> tuple[list | None, str | None]:
+        """The file's stamp (None if it has none), and its digest if known for that stamp."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None, None
+        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        old = self.entries.get(path)
+        if old is not None and old[:5] == stamp:
+            self.fresh[path] = old
+            return stamp, old[5]
+        return stamp, None
+
+    def resolve(self, path: str, value: str) -> None:
+        """The digest of a file read after its stamp was taken: if it changed in between,
+        its next stamp differs and it is read again."""
+        stamp = self.pending.pop(path, None)
+        if stamp is None:
+            return
+        self.read += 1
+        if max(stamp[3], stamp[4]) < self.started_ns - RACY_NS:
+            self.fresh[path] = [*stamp, value]
+
+    def changed(self) -> bool:
+        return self.read > 0 or len(self.fresh) != len(self.entries)
+
+    @classmethod
+    def from_value(cls, loaded: object, started_ns: int) -> StatCache:
+        """The stat cache from its stored value (Store.value), entries checked."""
+        entries: dict[str, list] = {}
+        if isinstance(loaded, dict):
+            entries = {
+                k: v for k, v in loaded.items()
+                if isinstance(v, list) and len(v) == 6 and isinstance(v[5], str)
+            }
+        return cls(entries=entries, started_ns=started_ns)
 
 
 @dataclass

@@ -32,19 +32,12 @@ class SourceJob(NamedTuple):
     key: str | None  # its row in the cache, once its digest is known
 
 
-class KeptPost(NamedTuple):
-    """A post `serve` keeps between rebuilds, with the problems found parsing it."""
-
-    post: Post
-    problems: list
-
-
-class Unstored(NamedTuple):
-    """A parsed file that has no row: the problems found, and the post if there is one
-    (a field the cache cannot hold)."""
+class Found(NamedTuple):
+    """A file's post (None if in error) with the problems found parsing it: as `serve`
+    keeps it between rebuilds, or parsed without a row (a field the cache cannot hold)."""
 
     post: Post | None
-    problems: list
+    problems: list  # (message, hint, line, warning), or Problems naming comment files
 
 
 def load_site_cached(builder: Builder, inputs: Inputs) -> Site:
@@ -60,14 +53,14 @@ def load_site_cached(builder: Builder, inputs: Inputs) -> Site:
     kept = session.posts if session is not None else {}
     zones: dict[Any, Any] = {}  # time zones by name or (offset, name), made once each
     wanted = [j.key for j in jobs if j.key is not None and (j.key, j.path) not in kept]
-    stored = _stored(builder, wanted, zones)
+    stored = read_stored(builder.store, wanted, zones)
     missing = [
         i for i, j in enumerate(jobs)
         if j.key is None or (j.key not in stored and (j.key, j.path) not in kept)
     ]
-    unstored = _parse(builder, inputs, env, jobs, missing, stored, zones) if missing else {}
-    builder.contents = Contents(config, builder.store, session.records if session else None)
-    return _assemble(builder, jobs, kept, stored, unstored)
+    rowless = _parse(builder, inputs, env, jobs, missing, stored, zones) if missing else {}
+    builder.contents = Contents(config, builder.store)
+    return _assemble(builder, jobs, kept, stored, rowless)
 
 
 def _job(env: str, kind: str, rel: str, path: str, d: str | None, comments: str) -> SourceJob:
@@ -77,24 +70,10 @@ def _job(env: str, kind: str, rel: str, path: str, d: str | None, comments: str)
     return SourceJob(kind, rel, path, d, comments, key)
 
 
-def _stored(builder: Builder, keys: list[str], zones: dict[Any, Any]) -> dict[str, StoredPost]:
-    """The stored posts among `keys`: `serve`'s rows in memory first, then the store's."""
-    found: dict[str, StoredPost] = {}
-    if builder.session is not None:
-        memory = builder.session.records
-        for key in keys:
-            row = memory.get(key)
-            post = decode_meta(row.meta, zones) if row is not None else None
-            if post is not None:
-                found[key] = post
-    found.update(read_stored(builder.store, [k for k in keys if k not in found], zones))
-    return found
-
-
 def _parse(
     builder: Builder, inputs: Inputs, env: str, jobs: list[SourceJob], missing: list[int],
     stored: dict[str, StoredPost], zones: dict[Any, Any],
-) -> dict[int, Unstored]:
+) -> dict[int, Found]:
     """Parse the files the cache lacks; their rows go into the store (and `stored`), and
     the jobs get their digests and keys. Returns the files that have no row."""
     from blogsite.build.workers import parse_many
@@ -111,7 +90,7 @@ def _parse(
         parse_jobs, options.workers_for(len(parse_jobs), options.thresholds.parse_workers)
     )
     rows: list[tuple[str, Row]] = []
-    unstored: dict[int, Unstored] = {}
+    rowless: dict[int, Found] = {}
     for i, parsed in zip(missing, results, strict=True):
         job = jobs[i]
         if job.digest is None and parsed.digest is not None and inputs.deferred:
@@ -120,12 +99,10 @@ def _parse(
         job = jobs[i] = _job(env, job.kind, job.rel, job.path, parsed.digest, job.comments)
         post = decode_meta(parsed.row.meta, zones) if parsed.row is not None else None
         if post is None or job.key is None:
-            unstored[i] = Unstored(parsed.post, parsed.problems)
+            rowless[i] = Found(parsed.post, parsed.problems)
             continue
         stored[job.key] = post
         rows.append((job.key, parsed.row))  # type: ignore[arg-type]  # not None with post
-        if builder.session is not None:
-            builder.session.records[job.key] = parsed.row  # type: ignore[assignment]  # idem
         if len(rows) >= BATCH:
             _put(builder, rows)
     _put(builder, rows)
@@ -134,7 +111,7 @@ def _parse(
         inputs.posts = [(r, p, digests[p]) for r, p, _d in inputs.posts]
         inputs.pages = [(r, p, digests[p]) for r, p, _d in inputs.pages]
         inputs.deferred = False
-    return unstored
+    return rowless
 
 
 def _put(builder: Builder, rows: list[tuple[str, Row]]) -> None:
@@ -146,8 +123,8 @@ def _put(builder: Builder, rows: list[tuple[str, Row]]) -> None:
 
 
 def _assemble(
-    builder: Builder, jobs: list[SourceJob], kept: dict[tuple[str, str], KeptPost],
-    stored: dict[str, StoredPost], unstored: dict[int, Unstored],
+    builder: Builder, jobs: list[SourceJob], kept: dict[tuple[str, str], Found],
+    stored: dict[str, StoredPost], rowless: dict[int, Found],
 ) -> Site:
     """Each file's post, from wherever it was found; problems reported, and `serve`'s kept
     posts and rows brought up to date."""
@@ -160,19 +137,17 @@ def _assemble(
     sources: list[list] = []
     builder.warning_sources = sources
     items: dict[str, list[Post]] = {"post": [], "page": []}
-    keep: dict[tuple[str, str], KeptPost] = {}
+    keep: dict[tuple[str, str], Found] = {}
     for i, job in enumerate(jobs):
-        post, found = _post(builder, job, kept, stored, unstored.get(i), url)
-        if post is not None and job.key is not None:
-            keep[(job.key, job.path)] = KeptPost(post, found)
-        _report(job.path, found, problems, sources)
-        if post is not None:
-            items[job.kind].append(post)
+        found = _post(builder, job, kept, stored, rowless.get(i), url)
+        _report(job.path, found.problems, problems, sources)
+        if found.post is not None:
+            items[job.kind].append(found.post)
+            if job.key is not None:
+                keep[(job.key, job.path)] = found
     builder.live_keys = {j.key for j in jobs if j.key is not None}
-    session = builder.session
-    if session is not None:
-        session.posts = keep
-        session.records = {k: v for k, v in session.records.items() if k in builder.live_keys}
+    if builder.session is not None:
+        builder.session.posts = keep
     posts, pages = items["post"], items["page"]
     return assemble_site(
         builder.config, posts, pages, problems,
@@ -182,23 +157,23 @@ def _assemble(
 
 
 def _post(
-    builder: Builder, job: SourceJob, kept: dict[tuple[str, str], KeptPost],
-    stored: dict[str, StoredPost], unstored: Unstored | None, url: Any,
-) -> tuple[Post | None, list]:
-    """One file's post and the problems found in it."""
-    if unstored is not None:
-        return unstored.post, unstored.problems
-    assert job.key is not None  # a file without a key is parsed (unstored)
-    kept_post = kept.get((job.key, job.path))
-    if kept_post is not None:
-        post = kept_post.post
-        return with_url(post, url(job.kind, post.date, post.slug, post.lang)), kept_post.problems
+    builder: Builder, job: SourceJob, kept: dict[tuple[str, str], Found],
+    stored: dict[str, StoredPost], rowless: Found | None, url: Any,
+) -> Found:
+    """One file's post, with the problems found in it."""
+    if rowless is not None:
+        return rowless
+    assert job.key is not None  # a file without a key was parsed: rowless, or now stored
+    was = kept.get((job.key, job.path))
+    if was is not None and was.post is not None:
+        post = was.post
+        return Found(with_url(post, url(job.kind, post.date, post.slug, post.lang)), was.problems)
     found = stored[job.key]
     fields = found.fields
     fields["url"] = url(job.kind, fields["date"], fields["slug"], fields["lang"])
     assert builder.contents is not None
     ref = StoredRef(job.key, job.path, job.digest, found.words, found.groups, builder.contents)
-    return CachedPost.lazy(ref, fields), found.problems
+    return Found(CachedPost.lazy(ref, fields), found.problems)
 
 
 def _report(path: str, found: list, problems: list[Problem], sources: list[list]) -> None:

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from blogsite.build import reuse
-from blogsite.build.inputs import Inputs, builtin_theme_dir, scan_inputs
-from blogsite.build.load import KeptPost, load_site_cached
+from blogsite.build.inputs import Inputs, StatCache, builtin_theme_dir, scan_inputs
+from blogsite.build.load import Found, load_site_cached
 from blogsite.build.manifest import (
     FileEntry,
     Manifest,
@@ -41,9 +41,9 @@ from blogsite.build.manifest import (
 )
 from blogsite.build.options import BuildOptions
 from blogsite.build.output import OutputFiles, check_output_dir, claim_output, owned_record, read_owned
-from blogsite.build.posts import Contents, Row
+from blogsite.build.posts import Contents
 from blogsite.build.reuse import Before, Keying
-from blogsite.build.store import StatCache, Store, code_fingerprint, digest
+from blogsite.build.store import Store, code_fingerprint, digest
 from blogsite.build.workers import Sink, render_many
 from blogsite.build.writer import OutputClaim, WriteJob, Written, decide, write
 from blogsite.config import Config
@@ -136,9 +136,8 @@ class Session:
 
     def __init__(self) -> None:
         self.stat = StatCache()
-        self.records: dict[str, Row] = {}  # the cache's rows of the posts parsed
         self.pages: dict[str, tuple[str, bytes]] = {}  # output path -> (key, bytes)
-        self.posts: dict[tuple[str, str], KeptPost] = {}  # (key, path) -> post
+        self.posts: dict[tuple[str, str], Found] = {}  # (key, path) -> post
         self.theme: tuple[str, Any] | None = None  # (digest of the theme files, Theme)
         self.graph: LastGraph | None = None  # the site's structure then (reuse.Graph)
 

@@ -1,12 +1,8 @@
-"""Posts as the build cache stores them: one row per parsed file, its columns in one codec
-(marshal: fast to read, and nothing in it runs code), each checked before use.
-
-A row holds `meta` (a StoredPost: what every build loads), `extra` (summary and teaser,
-read by listings) and `content` (html and table of contents, read by the post's page).
-Field values marshal cannot hold (datetimes, records...) are in keys.encode_value's tagged
-form; plain values and tuples of strings are kept as they are (encode_value never makes a
-tuple, so a tuple is never mistaken for a tag).
-"""
+"""Posts as the build cache stores them: a row per parsed file, in one codec (marshal:
+quick to read, runs no code), checked before use. Its `meta` is what every build loads,
+`extra` the summary and teaser (listings), `content` the html and toc (the post's page).
+Values marshal cannot hold (datetimes...) are in keys.encode_value's tagged form; plain
+ones and tuples of str are kept as they are (encode_value never makes a tuple)."""
 
 from __future__ import annotations
 
@@ -34,7 +30,7 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 class Row(NamedTuple):
-    """A parsed file's row, encoded: as stored, and as `serve` keeps it in memory."""
+    """A parsed file's row, encoded."""
 
     meta: bytes
     extra: bytes
@@ -151,10 +147,9 @@ class Contents:
 
     RECENT = 256
 
-    def __init__(self, config: Config, store: Store | None, memory: dict[str, Row] | None) -> None:
+    def __init__(self, config: Config, store: Store | None) -> None:
         self.config = config
         self.store = store
-        self.memory = memory
         self.recent: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
         # Rows' extra columns read at once (prefetch), decoded when a page reads them: the
         # render workers decode their own share.
@@ -180,12 +175,7 @@ class Contents:
         if found is not None:
             self.recent.move_to_end((key, column))
             return found
-        row = self.memory.get(key) if self.memory is not None else None
-        if row is not None:
-            data: bytes | None = row.extra if column == "extra" else row.content
-        else:
-            data = self.store.column(column, [key]).get(key) if self.store is not None else None
-        found = decode_texts(data)
+        found = decode_texts(self.store.column(column, [key]).get(key) if self.store else None)
         if found is not None:
             self.recent[(key, column)] = found
             if len(self.recent) > self.RECENT:

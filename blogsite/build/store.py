@@ -1,27 +1,19 @@
-"""The build cache, `.blogsite-cache/` in the site folder (ignored by git).
+"""The build cache, `.blogsite-cache/` in the site folder (ignored by git): one SQLite
+database, so a build's writes commit together or not at all (a killed build leaves the
+previous state). It holds the parsed posts (blogsite.build.posts), keyed by a hash of the
+file's bytes, its path, the site's language and time zone and the code fingerprint (blogsite's
+own source files, the versions of Markdown, Jinja...), and named values (each output
+folder's manifest, the stat cache of blogsite.build.inputs).
 
-Everything in it is keyed by content, never trusted blindly, and safe to delete:
-
-- parsed posts (front matter, HTML, table of contents, warnings), keyed by a hash of the
-  file's bytes, its path, the site's language and time zone, and the code fingerprint
-  (blogsite's own source files, the versions of Markdown, Pygments, Jinja, Babel...);
-- for each output folder, the manifest of the last build: every file written with the key
-  of what it was rendered from, its digest, size and time stamp, and a digest of all inputs;
-- a stat cache: the digest of each source file with the (device, inode, size, mtime, ctime)
-  it had when it was read, so that an unchanged file is not read again. Content keys stay
-  the truth: after a fresh clone every stat differs, files are hashed again, and the parsed
-  posts are found under the same content keys. An entry is only trusted when the file was
-  last changed well before it was read (the "racily clean" rule of git).
-
-The store is one SQLite database: a build's writes commit together or not at all, so a
-killed build leaves the previous state. Each stored value carries a checksum checked on
-every read; a database that is corrupt, not a database, or from another blogsite format or
-code fingerprint is deleted and rebuilt from scratch; a value whose checksum fails counts
-as missing. Nothing is unpickled: values are marshal data (which runs no code when read).
+Each stored value carries a checksum checked on every read (one that fails counts as
+missing); a database that is corrupt, not a database, or of another format or code
+fingerprint is deleted and rebuilt from scratch. Nothing is unpickled: values are marshal
+data, which runs no code when read, and readers check their shape.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import marshal
@@ -29,7 +21,6 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -43,21 +34,11 @@ T = TypeVar("T")
 CACHE_DIR = ".blogsite-cache"
 DB_NAME = "cache.sqlite3"
 FORMAT = "blogsite-cache-7"
-DEPENDENCIES = {
-    "markdown": "markdown",
-    "pygments": "pygments",
-    "jinja2": "jinja2",
-    "markupsafe": "markupsafe",
-    "babel": "babel",
-    "feedgen": "feedgen",
-    "lxml": "lxml",
-    "yaml": "pyyaml",
-    "slugify": "python_slugify",
-    "text_unidecode": "text_unidecode",
+DEPENDENCIES = {  # module -> distribution
+    "markdown": "markdown", "pygments": "pygments", "jinja2": "jinja2",
+    "markupsafe": "markupsafe", "babel": "babel", "feedgen": "feedgen", "lxml": "lxml",
+    "yaml": "pyyaml", "slugify": "python_slugify", "text_unidecode": "text_unidecode",
 }
-# A file changed this close to the moment it was read may change again with the same
-# time stamps (coarse file-system clocks): its stat-cache entry is not trusted.
-RACY_NS = 2_000_000_000
 
 
 def digest(data: bytes) -> str:
@@ -103,87 +84,6 @@ def code_fingerprint() -> str:
             h.update(f"{module}:".encode() + origin.read_bytes() + b"\0")
     _CODE = h.hexdigest()
     return _CODE
-
-
-# ----- input files
-
-
-def read_file(path: str) -> bytes | None:
-    """The bytes of a file, None if it cannot be read."""
-    try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-@dataclass
-class StatCache:
-    """Digests of files by (dev, inode, size, mtime, ctime): see the module docstring."""
-
-    entries: dict[str, list] = field(default_factory=dict)
-    fresh: dict[str, list] = field(default_factory=dict)
-    started_ns: int = 0
-    read: int = 0  # files read and hashed in this scan
-    pending: dict[str, list] = field(default_factory=dict)  # deferred: path -> stamp
-
-    def file_digest(self, path: str) -> str | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        old = self.entries.get(path)
-        if old is not None and old[:5] == stamp:
-            self.fresh[path] = old
-            return old[5]
-        data = read_file(path)
-        if data is None:
-            return None
-        self.read += 1
-        value = digest(data)
-        if max(st.st_mtime_ns, st.st_ctime_ns) < self.started_ns - RACY_NS:
-            self.fresh[path] = [*stamp, value]
-        return value
-
-    def deferred_digest(self, path: str) -> str | None:
-        """file_digest, but a file not in the cache is not read: None, and resolve() later."""
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        old = self.entries.get(path)
-        if old is not None and old[:5] == stamp:
-            self.fresh[path] = old
-            return old[5]
-        self.pending[path] = stamp
-        return None
-
-    def resolve(self, path: str, value: str) -> None:
-        """The digest of a deferred file, as its parser read it."""
-        stamp = self.pending.pop(path, None)
-        if stamp is None:
-            return
-        self.read += 1
-        if max(stamp[3], stamp[4]) < self.started_ns - RACY_NS:
-            # The stamp was taken before the file was read: if the file changed in between,
-            # its next stamp differs and it is read again.
-            self.fresh[path] = [*stamp, value]
-
-    def changed(self) -> bool:
-        return self.read > 0 or len(self.fresh) != len(self.entries)
-
-    @classmethod
-    def from_value(cls, loaded: object, started_ns: int) -> StatCache:
-        """The stat cache from its stored value (Store.value), entries checked."""
-        entries: dict[str, list] = {}
-        if isinstance(loaded, dict):
-            entries = {
-                k: v for k, v in loaded.items()
-                if isinstance(v, list) and len(v) == 6 and isinstance(v[5], str)
-            }
-        return cls(entries=entries, started_ns=started_ns)
 
 
 def tree_files(
@@ -271,10 +171,8 @@ class Store:
         """An error mid-build: drop the connection, keep building without the cache."""
         conn, self.conn = self.conn, None
         if conn is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 conn.close()
-            except sqlite3.Error:
-                pass
 
     def _safely(self, work: Callable[[sqlite3.Connection], T], failed: T) -> T:
         """work(connection), or `failed` when there is none or SQLite fails (then dropped)."""
@@ -422,12 +320,8 @@ def _prepare(conn: sqlite3.Connection, code: str) -> None:
 
 def remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(str(path) + suffix)
-        except FileNotFoundError:
-            pass
-        except OSError:
-            pass
 
 
 def loads_value(data: bytes | None) -> object | None:
