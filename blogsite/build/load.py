@@ -134,13 +134,11 @@ def _assemble(
         return f"/{slug}/" if kind == "page" else make_url(date, slug, lang)
 
     problems: list[Problem] = []
-    sources: list[list] = []
-    builder.warning_sources = sources
     items: dict[str, list[Post]] = {"post": [], "page": []}
     keep: dict[tuple[str, str], Found] = {}
     for i, job in enumerate(jobs):
         found = _post(builder, job, kept, stored, rowless.get(i), url)
-        _report(job.path, found.problems, problems, sources)
+        _report(job.path, found.problems, problems)
         if found.post is not None:
             items[job.kind].append(found.post)
             if job.key is not None:
@@ -176,13 +174,7 @@ def _post(
     return Found(CachedPost.lazy(ref, fields), found.problems)
 
 
-def _report(path: str, found: list, problems: list[Problem], sources: list[list]) -> None:
-    """A file's problems, and its warnings as a build that finds nothing changed repeats
-    them. Problems in a post's comment files come as Problems naming those files."""
-    for p in found:
-        if isinstance(p, Problem):
-            problems.append(p)
-            continue
-        problems.append(Problem(display_path(path), *p))
-        if p[3]:
-            sources.append([path, p[0], p[1], p[2]])
+def _report(path: str, found: list, problems: list[Problem]) -> None:
+    """A file's problems. Problems in a post's comment files come as Problems naming
+    those files."""
+    problems.extend(p if isinstance(p, Problem) else Problem(display_path(path), *p) for p in found)

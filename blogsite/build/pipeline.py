@@ -196,7 +196,6 @@ class Builder:
         self.frozen = False
         self.contents: Contents | None = None  # set by load()
         self.live_keys: set[str] | None = None  # the records this build uses, set by load()
-        self.warning_sources: list[list] | None = None  # set by load()
         self.keep_unknown = False
         self.templates: dict[str, list] | None = None  # the renderer's memo, to save
         self.templates_known = 0
