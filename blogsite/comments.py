@@ -117,7 +117,7 @@ def strip_suffix(post_rel: str) -> str:
 def folder_digests(root: Path, file_digest: Callable[[str], str | None]) -> dict[str, list[str]]:
     """{post path without suffix: ["name\\0digest", ...]} for every comments folder, from the
     files directly inside it (a sub-folder belongs to another post)."""
-    from blogsite.build.store import tree_files
+    from blogsite.files import tree_files
 
     base = root / COMMENTS_DIR
     found: dict[str, list[str]] = {}

@@ -126,20 +126,15 @@ _UNSET = object()
 class _Lazy:
     """A Post field read on first use (CachedPost), not kept: bodies stay out of memory."""
 
-    def __init__(self, name: str, keep: bool = False) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
         self.slot = "_lazy_" + name
-        self.keep = keep  # small fields read by many pages are kept once loaded
 
     def __get__(self, obj: Any, owner: type | None = None) -> Any:
         if obj is None:
             return self
         value = obj.__dict__.get(self.slot, _UNSET)
-        if value is _UNSET:
-            value = obj._load(self.name)
-            if self.keep:
-                obj.__dict__[self.slot] = value
-        return value
+        return obj._load(self.name) if value is _UNSET else value
 
     def __set__(self, obj: Any, value: Any) -> None:
         if value is not _UNSET:
@@ -173,8 +168,8 @@ class CachedPost(Post):
     html = _Lazy("html")
     toc = _Lazy("toc")
     body = _Lazy("body")
-    summary_html = _Lazy("summary_html", keep=True)
-    teaser = _Lazy("teaser", keep=True)
+    summary_html = _Lazy("summary_html")
+    teaser = _Lazy("teaser")
     source = _Source()
 
     @classmethod

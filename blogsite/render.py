@@ -17,7 +17,7 @@ import jinja2
 
 from blogsite import __version__
 from blogsite.author import site_author
-from blogsite.build.keys import ALL, Fingerprints, plain_groups, template_attrs
+from blogsite.build.keys import ALL, Fingerprints, Whole, plain_groups, template_attrs
 from blogsite.errors import BlogsiteError, Problem
 from blogsite.i18n import count_of, count_posts, long_date, month_name, translate
 from blogsite.images import Image, SiteImages
@@ -375,7 +375,7 @@ class Renderer:
                 ),
             }
 
-        def keyed(fingerprint: Callable[..., Any]) -> Any:
+        def key() -> str | None:
             # The inputs of context() rather than its result: cheaper for the 10,000 post
             # pages of a large site. Every value context() reads must be here: the post
             # whole (its fields make the page's metadata), what it passes on as it is
@@ -384,15 +384,15 @@ class Renderer:
             if base is None:
                 return None
             attrs, digest = base
-            return fingerprint(
-                digest, post, self._post_tags(post), newer, older, self.syndication(post),
-                words(post), attrs,
+            return self.fingerprints.key(
+                digest, Whole(post), tuple(self._post_tags(post)), newer, older,
+                self.syndication(post), words(post), attrs=attrs,
             )
 
         return Output(
             url_to_file(post.url),
             lambda: self.render_template("post.html", post.lang, **context()),
-            key=lambda: keyed(self.fingerprints.post_page),
+            key=key,
         )
 
     def _page_page(self, page: Post) -> Output:

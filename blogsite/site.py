@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from blogsite.build.store import tree_files
 from blogsite.comments import attach, folder_for
 from blogsite.config import Config
 from blogsite.errors import BlogsiteError, Problem, display_path
+from blogsite.files import tree_files
 from blogsite.post import Post, parse_post, slugify, with_url
 
 POSTS_DIR = "posts"

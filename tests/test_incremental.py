@@ -345,7 +345,7 @@ def check_sequence(
 
 # Thresholds that send the small site down every path: workers for everything, or none;
 # every write staged, or in place (but for first builds), or as a real site would.
-WORKERS = {True: dict(parse_workers=1, render_workers=1, key_workers=1), False: {}}
+WORKERS = {True: dict(parse_workers=1, render_workers=1), False: {}}
 STAGING = {
     "always": dict(in_place_max=0, in_place_share=1 << 30),
     "never": dict(in_place_max=1 << 30),

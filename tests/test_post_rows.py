@@ -49,7 +49,7 @@ def _post(**values) -> Post:
 def test_a_row_gives_back_the_values_of_its_post(values):
     post = _post(**values)
     row = encode_row(post, post_fields(post), 12, [("m", "h", 3, True)])
-    stored = decode_meta(row.meta, {})
+    stored = decode_meta(row.meta)
     assert stored is not None
     for name, value in values.items():
         assert stored.fields[name] == value
@@ -64,7 +64,7 @@ def test_a_row_gives_back_the_values_of_its_post(values):
     assert decode_texts(row.extra) == ("<p>s</p>", "s")
     assert decode_texts(row.content) == ("<p>b</p>", "")
     # Decoded values are fresh: changing one post's extra cannot change another's.
-    again = decode_meta(row.meta, {})
+    again = decode_meta(row.meta)
     assert again is not None
     if isinstance(stored.fields.get("extra"), dict):
         stored.fields["extra"]["new"] = 1
@@ -92,7 +92,7 @@ GOOD = marshal.loads(encode_row(_post(), post_fields(_post()), 1, []).meta)
     ],
 )
 def test_a_row_of_another_layout_is_ignored(data):
-    assert decode_meta(data, {}) is None
+    assert decode_meta(data) is None
 
 
 @pytest.mark.parametrize("data", [None, b"x", marshal.dumps(("a",)), marshal.dumps(("a", 1))])

@@ -10,8 +10,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from blogsite.build.store import digest, tree_files
+from blogsite.build.store import digest
 from blogsite.config import Config
+from blogsite.files import tree_files
 from blogsite.site import PAGES_DIR, POSTS_DIR, STATIC_DIR, source_names
 
 
@@ -40,50 +41,27 @@ class StatCache:
     fresh: dict[str, list] = field(default_factory=dict)
     started_ns: int = 0
     read: int = 0  # files read and hashed in this scan
-    pending: dict[str, list] = field(default_factory=dict)  # not read yet: path -> stamp
 
     def file_digest(self, path: str) -> str | None:
-        stamp, known = self._lookup(path)
-        if stamp is None or known is not None:
-            return known
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        old = self.entries.get(path)
+        if old is not None and old[:5] == stamp:
+            self.fresh[path] = old
+            return old[5]
         try:
             with open(path, "rb") as f:
                 value = digest(f.read())
         except OSError:
             return None
-        self.pending[path] = stamp
-        self.resolve(path, value)
-        return value
-
-    def deferred_digest(self, path: str) -> str | None:
-        """file_digest, but a file not in the cache is not read: None, and resolve() later."""
-        stamp, known = self._lookup(path)
-        if stamp is not None and known is None:
-            self.pending[path] = stamp
-        return known
-
-    def _lookup(self, path: str) -> tuple[list | None, str | None]:
-        """The file's stamp (None if it has none), and its digest if known for that stamp."""
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None, None
-        stamp = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-        old = self.entries.get(path)
-        if old is not None and old[:5] == stamp:
-            self.fresh[path] = old
-            return stamp, old[5]
-        return stamp, None
-
-    def resolve(self, path: str, value: str) -> None:
-        """The digest of a file read after its stamp was taken: if it changed in between,
-        its next stamp differs and it is read again."""
-        stamp = self.pending.pop(path, None)
-        if stamp is None:
-            return
         self.read += 1
+        # Read after its stamp was taken: if it changed in between, its next stamp differs.
         if max(stamp[3], stamp[4]) < self.started_ns - RACY_NS:
             self.fresh[path] = [*stamp, value]
+        return value
 
     def changed(self) -> bool:
         return self.read > 0 or len(self.fresh) != len(self.entries)
@@ -107,7 +85,6 @@ class Inputs:
     files: dict[str, str | None]  # every other input file (path -> digest)
     others: list[str]  # the other files' part of the digest
     settings: str
-    deferred: bool = False  # posts not hashed yet: their parsers will (first builds)
     # Post path without its suffix -> digest of its comments folder (blogsite.comments):
     # part of the post's cache key, so a comment added or edited parses the post again.
     comments: dict[str, str] = field(default_factory=dict)
@@ -131,12 +108,11 @@ class Inputs:
         return digest("\n".join(parts).encode("utf-8", "surrogateescape"))
 
 
-def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = False) -> Inputs:
-    """Every input file with its digest. With `defer`, posts and pages the stat cache does
-    not know are not read here: the workers that parse them hash them (first builds)."""
+def scan_inputs(config: Config, stat: StatCache, settings: str) -> Inputs:
+    """Every input file with its digest."""
     root = config.root
     parts: list[str] = []
-    file_digest = stat.deferred_digest if defer else stat.file_digest
+    file_digest = stat.file_digest
 
     def sources(folder: str) -> list[tuple[str, str, str | None]]:
         base = os.path.join(str(root / folder), "")  # with its separator: paths by concatenation
@@ -169,4 +145,4 @@ def scan_inputs(config: Config, stat: StatCache, settings: str, defer: bool = Fa
         d = stat.file_digest(path)
         files[path] = d
         parts.append(f"{name}\0{d}")
-    return Inputs(posts, pages, files, parts, settings, defer, comments)
+    return Inputs(posts, pages, files, parts, settings, comments)

@@ -270,6 +270,10 @@ class Fingerprints:
         self._stack: list[dict[int, int]] = []
         self.last_deps: dict[int, int] = {}
 
+    def forget(self) -> None:
+        """Drop the memos once every key is made (pages render without them)."""
+        self._memo, self._keep, self._published, self._deps = {}, [], {}, {}
+
     def _view(self, attrs: frozenset[str]) -> tuple:
         """What of a post, a tag, a month or a year templates reading `attrs` may show:
         memos are per view, and most templates share one."""
@@ -427,33 +431,13 @@ class Fingerprints:
                     [post.url.encode(), b"1" if self.published(post) else b"0", self.shown(post)]
                 )
                 self._keep.append(post)
-            found = b"P" + "".join([digests[g] for g in view[0]]).encode() + common
+            found = "".join([digests[g] for g in view[0]]).encode() + common
             if view[1]:
                 path = source_of(post)
                 found += b"\x1e" + path.encode("utf-8", "surrogateescape")
-            self._memo[memo] = found
+            # As a digest: a few hundred thousand of these live through the build.
+            found = self._memo[memo] = b"P" + _digest(found)
         return found
-
-    def post_page(
-        self, base: bytes, post: Post, tags: list, newer: Post | None, older: Post | None,
-        links: list, words: int, attrs: frozenset[str],
-    ) -> str | None:
-        """key(base, (Whole(post), tags, newer, older, links, words)), minus the generic
-        walk: the 10,000 post pages of a large site are most of the keys."""
-        self._stack.append({})
-        try:
-            parts = [base, self._post(post, attrs, GROUPS)]
-            parts.extend(self._object(t, attrs) for t in tags)
-            parts.append(self._post(newer, attrs) if newer is not None else b"-")
-            parts.append(self._post(older, attrs) if older is not None else b"-")
-            if links:
-                self._add(links, attrs, parts)
-        except Unkeyable:
-            return None
-        finally:
-            self.last_deps = self._stack.pop()
-        parts.append(str(words).encode())
-        return hashlib.blake2b(b"\x1d".join(parts), digest_size=16).hexdigest()
 
 
 def _nothing_more(post: Post) -> bytes:

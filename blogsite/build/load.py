@@ -27,7 +27,7 @@ class SourceJob(NamedTuple):
     kind: str  # "post" or "page"
     rel: str  # relative to its folder
     path: str
-    digest: str | None  # None: unreadable, or not hashed yet (its parser will)
+    digest: str | None  # None: unreadable
     comments: str  # what of its comments folder goes into its cache key
     key: str | None  # its row in the cache, once its digest is known
 
@@ -51,14 +51,13 @@ def load_site_cached(builder: Builder, inputs: Inputs) -> Site:
     ]
     session = builder.session
     kept = session.posts if session is not None else {}
-    zones: dict[Any, Any] = {}  # time zones by name or (offset, name), made once each
     wanted = [j.key for j in jobs if j.key is not None and (j.key, j.path) not in kept]
-    stored = read_stored(builder.store, wanted, zones)
+    stored = read_stored(builder.store, wanted)
     missing = [
         i for i, j in enumerate(jobs)
         if j.key is None or (j.key not in stored and (j.key, j.path) not in kept)
     ]
-    rowless = _parse(builder, inputs, env, jobs, missing, stored, zones) if missing else {}
+    rowless = _parse(builder, env, jobs, missing, stored) if missing else {}
     builder.contents = Contents(config, builder.store)
     return _assemble(builder, jobs, kept, stored, rowless)
 
@@ -71,8 +70,8 @@ def _job(env: str, kind: str, rel: str, path: str, d: str | None, comments: str)
 
 
 def _parse(
-    builder: Builder, inputs: Inputs, env: str, jobs: list[SourceJob], missing: list[int],
-    stored: dict[str, StoredPost], zones: dict[Any, Any],
+    builder: Builder, env: str, jobs: list[SourceJob], missing: list[int],
+    stored: dict[str, StoredPost],
 ) -> dict[int, Found]:
     """Parse the files the cache lacks; their rows go into the store (and `stored`), and
     the jobs get their digests and keys. Returns the files that have no row."""
@@ -93,11 +92,9 @@ def _parse(
     rowless: dict[int, Found] = {}
     for i, parsed in zip(missing, results, strict=True):
         job = jobs[i]
-        if job.digest is None and parsed.digest is not None and inputs.deferred:
-            assert builder.stat is not None  # set by _scan
-            builder.stat.resolve(job.path, parsed.digest)
+        # Keyed by the bytes parsed (a file saved again since the scan is stored as it is).
         job = jobs[i] = _job(env, job.kind, job.rel, job.path, parsed.digest, job.comments)
-        post = decode_meta(parsed.row.meta, zones) if parsed.row is not None else None
+        post = decode_meta(parsed.row.meta) if parsed.row is not None else None
         if post is None or job.key is None:
             rowless[i] = Found(parsed.post, parsed.problems)
             continue
@@ -106,11 +103,6 @@ def _parse(
         if len(rows) >= BATCH:
             _put(builder, rows)
     _put(builder, rows)
-    if inputs.deferred:
-        digests = {j.path: j.digest for j in jobs}
-        inputs.posts = [(r, p, digests[p]) for r, p, _d in inputs.posts]
-        inputs.pages = [(r, p, digests[p]) for r, p, _d in inputs.pages]
-        inputs.deferred = False
     return rowless
 
 

@@ -14,10 +14,9 @@ class Thresholds:
     """Below these sizes the cheaper way wins; tests shrink them to cross every path."""
 
     # Forking workers costs about a tenth of a second: below this many posts to parse,
-    # or pages to render, or page keys to compute, one process is faster.
+    # or pages to render, one process is faster.
     parse_workers: int = 48
     render_workers: int = 300
-    key_workers: int = 2000
     # Above this many files to write (or a fifth of the site), staging a whole new folder
     # and swapping it in costs less than replacing files one by one.
     in_place_max: int = 400
@@ -41,8 +40,6 @@ class BuildOptions:
     cache: bool = True  # False: the reference build, from scratch, serial, no cache
     jobs: int = field(default_factory=_cores)  # worker processes at most (1: none)
     timings: bool = False  # print each phase's time on stderr
-    # Leave the garbage collector on while loading (for measuring what pausing it saves).
-    collect_always: bool = False
     thresholds: Thresholds = field(default_factory=Thresholds)
 
     @property
@@ -55,11 +52,10 @@ class BuildOptions:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> BuildOptions:
-        """BLOGSITE_CACHE=0, BLOGSITE_JOBS=N, BLOGSITE_TIMINGS=1, BLOGSITE_GC=1."""
+        """BLOGSITE_CACHE=0, BLOGSITE_JOBS=N, BLOGSITE_TIMINGS=1."""
         jobs = env.get("BLOGSITE_JOBS", "").strip()
         return cls(
             cache=env.get("BLOGSITE_CACHE", "").strip().lower() not in ("0", "off", "no", "false"),
             jobs=max(1, int(jobs)) if jobs.isdigit() else _cores(),
             timings=bool(env.get("BLOGSITE_TIMINGS")),
-            collect_always=env.get("BLOGSITE_GC") == "1",
         )

@@ -156,12 +156,11 @@ def _keep_pages(session: Session, outputs: list[Output], keying: Keying, files: 
 
 
 @contextmanager
-def _collector_paused(options: BuildOptions) -> Iterator[bool]:
-    """The garbage collector off (if it was on, unless options.collect_always), then as it
-    was; yields whether it was paused. Reading the cache and loading the site make a few
-    hundred thousand objects and no cycles worth collecting: the collector would only walk
-    them again and again."""
-    collect = not options.collect_always and gc.isenabled()
+def _collector_paused() -> Iterator[bool]:
+    """The garbage collector off (if it was on), then as it was; yields whether it was
+    paused. Reading the cache and loading the site make a few hundred thousand objects and
+    no cycles worth collecting: the collector would only walk them again and again."""
+    collect = gc.isenabled()
     if collect:
         gc.disable()
     try:
@@ -236,9 +235,7 @@ class Builder:
             stat = StatCache(started_ns=started)
         self.stat = stat
         settings = json.dumps([self.code, self.include_drafts, self.strict, extra])
-        # A first build (an empty cache) leaves hashing the posts to the parsing workers.
-        defer = self.session is None and self.store is not None and self.store.empty()
-        self.inputs = scan_inputs(self.config, stat, settings, defer=defer)
+        self.inputs = scan_inputs(self.config, stat, settings)
         return self.inputs
 
 
@@ -338,15 +335,14 @@ class Builder:
         same is not rendered again."""
         # In `serve` the collector also walked the session's pages and the last site on
         # every pass: a third of a saved edit's rebuild at 10,000 posts.
-        with _collector_paused(self.options) as collect:
+        with _collector_paused() as collect:
             inputs = self._scan() if self.use_cache else None
             site, renderer, outputs = self._outputs(self._load_checked(inputs), None)
             files: dict[str, bytes | Path] = {o.path: o.source for o in outputs if o.source}
             session, keying = self.session, None
             if session is not None and inputs is not None:
                 before = Before({p: k for p, (k, _b) in session.pages.items()}, session.graph)
-                keying = reuse.key_all(outputs, site, renderer, inputs, before, self.store,
-                                       self.options, late=False)
+                keying = reuse.key_all(outputs, site, renderer, inputs, before, self.store)
                 for out, key in zip(outputs, keying.keys, strict=True):
                     kept = session.pages.get(out.path)
                     if kept is not None and kept[0] == key:
@@ -365,7 +361,7 @@ class Builder:
     # --- into the output folder
 
     def build(self, out_dir: Path) -> BuildResult:
-        with _collector_paused(self.options) as collect:
+        with _collector_paused() as collect:
             return self._build(out_dir, collect)
 
     def _build(self, out_dir: Path, collect: bool) -> BuildResult:
@@ -446,8 +442,7 @@ class Builder:
         known: dict[str, FileEntry],
     ) -> Keying:
         """Every output's key (blogsite.build.reuse), from what the last build into this
-        folder left. Without a manifest every page renders: the workers that render them
-        key them (late keys); without a cache, none is keyed."""
+        folder left; without a cache, none is keyed."""
         store, inputs = self.store, self.inputs
         if inputs is None:
             return Keying([None] * len(outputs), [None] * len(outputs))
@@ -455,8 +450,7 @@ class Builder:
         if store is not None and known:
             graph = last_graph(store.value(f"graph:{where}"), store.value(f"idents:{where}"))
         before = Before({rel: e.key for rel, e in known.items()}, graph)
-        return reuse.key_all(outputs, site, renderer, inputs, before, store, self.options,
-                             late=not known)
+        return reuse.key_all(outputs, site, renderer, inputs, before, store)
 
     def _write(self, site: Site, job: WriteJob, claim: OutputClaim, keying: Keying) -> Written:
         """Render what changed and commit it: staged, or in place (blogsite.build.writer)."""
@@ -465,16 +459,13 @@ class Builder:
         if len(job.todo) > prefetch and self.contents is not None:
             # Before the render workers fork: they inherit what is read here.
             self.contents.prefetch(site.all_posts)
-        if keying.late:
-            job.late_keys = {
-                i: reuse.key_function(job.outputs[i], keying.graph) for i in job.todo
-                if job.outputs[i].source is None and job.outputs[i].key is not None
-            }
         self.rendered += sum(1 for i in job.todo if job.outputs[i].source is None)
-        written = write(job, claim, self._render, limits)
-        for i, found in written.deps.items():
-            keying.deps[i] = found
-        return written
+        try:
+            return write(job, claim, self._render, limits)
+        finally:
+            if self.contents is not None:
+                # Every post's summary: 150 MB at 100,000 posts, freed before the save.
+                self.contents.prefetched = {}
 
     def _save_build(self, site: Site, where: str, written: Written, keying: Keying) -> None:
         """The manifest, and what each page was keyed from, for the next build."""

@@ -10,10 +10,8 @@ import dataclasses
 import marshal
 from collections import OrderedDict
 from collections.abc import Collection
-from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from blogsite.build.keys import GROUPS, decode_value
 from blogsite.build.store import Store, digest, loads_value
@@ -68,9 +66,9 @@ def _dumps(value: object) -> bytes:
     return marshal.dumps(value, 4)  # type: ignore[arg-type]  # marshal's kinds only, as built here
 
 
-def decode_meta(data: bytes | None, zones: dict[Any, Any]) -> StoredPost | None:
+def decode_meta(data: bytes | None) -> StoredPost | None:
     """A row's meta; None for one not shaped as encode_row writes it (another layout,
-    well checksummed nonsense). `zones` keeps the time zones met, made once each."""
+    well checksummed nonsense)."""
     value = loads_value(data)
     if type(value) is not tuple or len(value) != 5:
         return None
@@ -85,31 +83,10 @@ def decode_meta(data: bytes | None, zones: dict[Any, Any]) -> StoredPost | None:
     try:
         "".join(groups)  # raises unless every digest is a str
         for i in coded:
-            fields[NAMES[i]] = _decode_field(fields[NAMES[i]], zones)
+            fields[NAMES[i]] = decode_value(fields[NAMES[i]])
     except (TypeError, ValueError, KeyError, IndexError, AttributeError):
         return None
     return StoredPost(words, dict(zip(GROUPS, groups, strict=True)), problems, fields)
-
-
-def _decode_field(value: Any, zones: dict[Any, Any]) -> Any:
-    """keys.decode_value, with the common shapes (a date in a named zone or at a fixed
-    offset, an empty dict) made without it: ten thousand posts have two dates each."""
-    if type(value) is dict:
-        size = len(value)
-        if size == 3 and "zone" in value:
-            zone = zones.get(value["zone"])
-            if zone is None:
-                zone = zones[value["zone"]] = ZoneInfo(value["zone"])
-            return datetime.fromisoformat(value["dt"]).replace(tzinfo=zone, fold=value["fold"])
-        if size == 3 and "offset" in value:
-            memo = (value["offset"], value["tzname"])
-            zone = zones.get(memo)
-            if zone is None:
-                zone = zones[memo] = decode_value(value).tzinfo
-            return datetime.fromisoformat(value["dt"]).replace(tzinfo=zone)
-        if size == 1 and value.get("dict") == {}:
-            return {}
-    return decode_value(value)
 
 
 def decode_texts(data: bytes | None) -> tuple[str, str] | None:
@@ -120,11 +97,11 @@ def decode_texts(data: bytes | None) -> tuple[str, str] | None:
     return None
 
 
-def read_stored(store: Store | None, keys: Collection[str], zones: dict[Any, Any]) -> dict[str, StoredPost]:
+def read_stored(store: Store | None, keys: Collection[str]) -> dict[str, StoredPost]:
     """The rows among `keys` whose meta is sound, read in one query."""
     found = {}
     for key, data in (store.column("meta", keys) if store is not None else {}).items():
-        stored = decode_meta(data, zones)
+        stored = decode_meta(data)
         if stored is not None:
             found[key] = stored
     return found
@@ -161,13 +138,12 @@ class Contents:
         texts = None if name == "body" else self._texts(post.stored.key, column)
         if texts is None:
             return getattr(self._reparse(post), name)
-        if column == "extra":  # both kept (CachedPost): one row read and decoded for the two
-            post.__dict__.setdefault("_lazy_summary_html", texts[0])
-            post.__dict__.setdefault("_lazy_teaser", texts[1])
         return texts[name in ("teaser", "toc")]
 
     def _texts(self, key: str, column: str) -> tuple[str, str] | None:
         if column == "extra" and key in self.prefetched:
+            # Decoded at each read, not kept: the summaries of 100,000 posts would double
+            # what the prefetched rows hold.
             texts = decode_texts(self.prefetched[key])
             if texts is not None:
                 return texts

@@ -2,7 +2,7 @@
 
 Two builds of the same site structure (all but the posts' bodies) differ only in bodies: a
 page keeps its key unless it shows a post that changed (its deps say which). The other
-keys are computed, over workers when there are many."""
+keys are computed."""
 
 from __future__ import annotations
 
@@ -12,15 +12,14 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from blogsite.build.keys import GROUP_BITS, GROUPS, Fingerprints, plain_groups
 from blogsite.build.manifest import FileEntry, Idents, KeyedFrom, LastGraph
-from blogsite.build.options import BuildOptions
 from blogsite.build.posts import groups_of, read_stored
 from blogsite.build.store import Store, digest
-from blogsite.build.workers import call_many
-from blogsite.build.writer import KeyFunction
 from blogsite.post import Post, source_of
 from blogsite.site import Site
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from blogsite.build.inputs import Inputs
     from blogsite.render import Output, Renderer
 
@@ -57,16 +56,15 @@ class Keying:
     graph: Graph | None = None
     changed: dict[int, int] | None = None  # posts changed since, if the structure is the same
     keyed: int = 0  # keys computed (the others were reused)
-    late: bool = False  # pages keyed by the workers that render them (writer.WriteJob)
 
 
 def key_all(
     outputs: list[Output], site: Site, renderer: Renderer, inputs: Inputs, before: Before,
-    store: Store | None, options: BuildOptions, *, late: bool,
+    store: Store | None,
 ) -> Keying:
     """Every output's key: the last build's where none of the posts it shows changed,
-    computed for the others, or `late` (by the workers that render them: a first build)."""
-    keying = Keying([None] * len(outputs), [None] * len(outputs), before, late=late)
+    computed for the others."""
+    keying = Keying([None] * len(outputs), [None] * len(outputs), before)
     graph = keying.graph = graph_of(site, renderer, inputs)
     keying.changed = changed_posts(before.graph, graph, store)
     last_deps = before.graph.deps if before.graph is not None and keying.changed is not None else {}
@@ -75,17 +73,17 @@ def key_all(
         if out.source is not None:
             d = inputs.files.get(str(out.source))
             keying.keys[i] = f"copy:{d}" if d else None
-        elif out.key is not None and not late:
+        elif out.key is not None:
             key, deps = before.keys.get(out.path), last_deps.get(out.path)
             if key is not None and deps is not None and not affected(deps, keying.changed):
                 keying.keys[i], keying.deps[i] = key, deps
             else:
                 todo.append(i)
-    n = options.workers_for(len(todo), options.thresholds.key_workers)
-    found = call_many([key_function(outputs[i], graph) for i in todo], n)
-    for i, (key, deps) in zip(todo, found, strict=True):
-        keying.keys[i], keying.deps[i] = key, deps
+    # In this process: keying over workers saved nothing at 10,000 posts (a new post).
+    for i in todo:
+        keying.keys[i], keying.deps[i] = key_function(outputs[i], graph)()
     keying.keyed = len(todo)
+    graph.fingerprints.forget()  # what it memoized: a fifth of the memory at 100,000 posts
     return keying
 
 
@@ -123,7 +121,7 @@ def changed_posts(last: LastGraph | None, graph: Graph, store: Store | None) -> 
         return None
     changed = {i: a for i, (a, b) in enumerate(zip(last.idents, graph.idents, strict=True)) if a != b}
     # Which field groups changed: the old post's are in its record, still in the store.
-    stored = read_stored(store, list(changed.values()), {}) if changed else {}
+    stored = read_stored(store, list(changed.values())) if changed else {}
     bits: dict[int, int] = {}
     for i, ident in changed.items():
         before, after = groups_of(ident, stored), graph.groups[i]
@@ -143,11 +141,9 @@ def affected(deps: list[int], changed: dict[int, int] | None) -> bool:
     return False
 
 
-def key_function(out: Output, graph: Graph | None) -> KeyFunction:
+def key_function(out: Output, graph: Graph) -> Callable[[], tuple[str | None, list[int] | None]]:
     def key() -> tuple[str | None, list[int] | None]:
         assert out.key is not None  # pages with a key function only
-        if graph is None:
-            return out.key(), None
         graph.fingerprints.last_deps = {}
         found = out.key()
         index = graph.index

@@ -86,33 +86,6 @@ def code_fingerprint() -> str:
     return _CODE
 
 
-def tree_files(
-    folder: Path, suffixes: tuple[str, ...] | None = None, follow_dir_links: bool = True
-) -> list[str]:
-    """Every non-hidden file under folder (ending with one of `suffixes`, case-insensitive, if
-    given), as "/"-separated relative paths in the order of sorted Path objects.
-
-    os.scandir and string paths, no pathlib: that is most of the cost of listing 10,000 posts.
-    """
-    found: list[str] = []
-    stack = [("", str(folder))]
-    while stack:
-        prefix, current = stack.pop()
-        try:
-            entries = list(os.scandir(current))
-        except OSError:
-            continue
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir() and (follow_dir_links or not entry.is_symlink()):
-                stack.append((prefix + entry.name + "/", entry.path))
-            elif (suffixes is None or entry.name.lower().endswith(suffixes)) and entry.is_file():
-                found.append(prefix + entry.name)
-    found.sort(key=lambda rel: rel.split("/"))
-    return found
-
-
 # ----- the store
 
 
@@ -213,12 +186,6 @@ class Store:
         self.conn = None
 
     # --- parsed posts (blogsite.build.posts: one row per file, three checksummed columns)
-
-    def empty(self) -> bool:
-        """No parsed post at all (a first build, or a cache just reset)."""
-        return self._safely(
-            lambda conn: conn.execute("SELECT 1 FROM posts LIMIT 1").fetchone() is None, True
-        )
 
     def column(self, name: str, keys: Collection[str]) -> dict[str, bytes]:
         """One column (meta, extra or content) of the rows among `keys` whose checksum

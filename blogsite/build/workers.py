@@ -1,4 +1,4 @@
-"""Parsing posts, keying and rendering pages over forked processes, when it pays.
+"""Parsing posts and rendering pages over forked processes, when it pays.
 
 Python-Markdown holds the GIL, so threads would not help. Workers inherit the loaded
 modules, the Markdown converters and the site, so nothing but results crosses the pipes.
@@ -138,7 +138,7 @@ def parse_many(jobs: list[tuple[str, str, str, str, str]], n: int) -> Iterator[P
             gc.disable()
 
 
-# ----- anything else: page keys and renders, by this process and n - 1 workers
+# ----- rendering pages, by this process and n - 1 workers
 
 
 class _Failed(NamedTuple):

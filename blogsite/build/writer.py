@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 # Render functions -> one result per function, in order (raises with every problem).
 # The sink runs where the page was rendered (a worker process): it writes the page there.
 Renderer = Callable[[list[Callable[[], bytes]], Callable[[int, bytes], Any]], list[Any]]
-# A page's key and the posts it was keyed from, computed after it rendered (first builds).
-KeyFunction = Callable[[], tuple[str | None, list[int] | None]]
 
 
 @dataclass(frozen=True)
@@ -60,14 +58,12 @@ class WriteJob:
     unchanged: dict[int, FileEntry]  # outputs whose file stays as the last build wrote it
     old: dict[str, FileEntry]  # the last build's files still in the folder
     owned: frozenset[str]  # every file blogsite wrote there (the only ones it may delete)
-    late_keys: dict[int, KeyFunction] = field(default_factory=dict)
 
 
 @dataclass
 class Written:
     entries: dict[str, FileEntry]  # the new manifest's files, in output order
     changed: int  # files written or deleted
-    deps: dict[int, list[int]]  # outputs keyed late: the posts each was keyed from
 
 
 def decide(
@@ -137,7 +133,7 @@ def write_staged(job: WriteJob, render: Renderer) -> Written:
             shutil.rmtree(leftover)
     try:
         staging.mkdir()
-        entries, deps = _fill(job, staging, render)
+        entries = _fill(job, staging, render)
         changed = _counted(job, entries, sum(1 for rel in job.old if rel not in entries))
         with interrupts_held():
             if out_dir.exists():
@@ -147,12 +143,10 @@ def write_staged(job: WriteJob, render: Renderer) -> Written:
         for leftover in (staging, previous):
             if leftover.exists():
                 shutil.rmtree(leftover, ignore_errors=True)
-    return Written(entries, changed, deps)
+    return Written(entries, changed)
 
 
-def _fill(
-    job: WriteJob, staging: Path, render: Renderer
-) -> tuple[dict[str, FileEntry], dict[int, list[int]]]:
+def _fill(job: WriteJob, staging: Path, render: Renderer) -> dict[str, FileEntry]:
     """Every output into the staging folder: unchanged files linked, the others rendered
     (by the workers, which write what they render) or copied."""
     base = os.path.join(str(staging), "")
@@ -173,20 +167,13 @@ def _fill(
         if source is not None:
             found[i] = _write_file(base + outputs[i].path, source.read_bytes())._replace(key=job.keys[i])
 
-    def sink(j: int, data: bytes) -> tuple[FileEntry, list[int] | None]:
+    def sink(j: int, data: bytes) -> FileEntry:
         i = positions[j]
-        entry = _write_file(base + outputs[i].path, data)
-        late = job.late_keys.get(i)
-        key, deps = late() if late is not None else (job.keys[i], None)
-        return entry._replace(key=key), deps
+        return _write_file(base + outputs[i].path, data)._replace(key=job.keys[i])
 
-    deps: dict[int, list[int]] = {}
     results = render([outputs[i].render for i in positions], sink)  # type: ignore[misc]  # pages: render is set
-    for i, (entry, found_deps) in zip(positions, results, strict=True):
-        found[i] = entry
-        if found_deps is not None:
-            deps[i] = found_deps
-    return {out.path: found[i] for i, out in enumerate(outputs)}, deps
+    found.update(zip(positions, results, strict=True))
+    return {out.path: found[i] for i, out in enumerate(outputs)}
 
 
 # ----- in place: temporary files renamed over their targets
@@ -265,4 +252,4 @@ def _replace_all(job: WriteJob, staged: dict[int, tuple[str, str | None]]) -> Wr
         for rel in job.owned:
             if rel not in entries:
                 changed += remove_output_file(job.out_dir, rel)
-    return Written(entries, changed, {})
+    return Written(entries, changed)
