@@ -12,14 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-CASES = {
-    "cold": "cold (no output, no cache)",
-    "edit": "one post edited",
-    "noop": "nothing changed",
-    "newpost": "1 new post, same checkout",
-    "clone": "fresh clone + restored cache and output + 1 new post",
-    "clonecache": "fresh clone + restored cache only + 1 new post",
-}
+from run import CASE_TITLES  # bench/ is on the path when this script runs
 
 
 def _cell(summary: dict | None, key: str, unit: str) -> str:
@@ -36,7 +29,7 @@ def table(before: dict, after: dict) -> str:
         "|---:|---|---:|---:|---:|---:|---:|",
     ]
     for size in after["results"]:
-        for case, label in CASES.items():
+        for case, label in CASE_TITLES.items():
             a = after["results"][size].get("blogsite", {}).get(case)
             b = before["results"].get(size, {}).get("blogsite", {}).get(case)
             if a is None:
