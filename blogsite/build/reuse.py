@@ -83,7 +83,7 @@ def key_all(
     for i in todo:
         keying.keys[i], keying.deps[i] = key_function(outputs[i], graph)()
     keying.keyed = len(todo)
-    graph.fingerprints.forget()  # what it memoized: a fifth of the memory at 100,000 posts
+    graph.fingerprints.forget()  # its memos: not needed to render, large at 100,000 posts
     return keying
 
 
