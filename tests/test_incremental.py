@@ -629,13 +629,13 @@ def test_serve_keys_again_only_the_pages_showing_an_edited_post(tmp_path, monkey
     session = Session()
     plan(load_config(root), now=NOW, session=session)
     keyed = []
-    real = reuse.key_function
+    real = reuse.key_of
 
     def counting(out, graph):
         keyed.append(out.path)
         return real(out, graph)
 
-    monkeypatch.setattr(reuse, "key_function", counting)
+    monkeypatch.setattr(reuse, "key_of", counting)
     path = root / "posts" / "p1.md"
     path.write_text(path.read_text() + "\nUn paragraphe de plus.\n")
     _site, files = plan(load_config(root), now=NOW, session=session)

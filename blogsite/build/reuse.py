@@ -18,8 +18,6 @@ from blogsite.post import Post, source_of
 from blogsite.site import Site
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from blogsite.build.inputs import Inputs
     from blogsite.render import Output, Renderer
 
@@ -81,7 +79,7 @@ def key_all(
                 todo.append(i)
     # In this process: keying over workers saved nothing at 10,000 posts (a new post).
     for i in todo:
-        keying.keys[i], keying.deps[i] = key_function(outputs[i], graph)()
+        keying.keys[i], keying.deps[i] = key_of(outputs[i], graph)
     keying.keyed = len(todo)
     graph.fingerprints.forget()  # its memos: not needed to render, large at 100,000 posts
     return keying
@@ -141,19 +139,17 @@ def affected(deps: list[int], changed: dict[int, int] | None) -> bool:
     return False
 
 
-def key_function(out: Output, graph: Graph) -> Callable[[], tuple[str | None, list[int] | None]]:
-    def key() -> tuple[str | None, list[int] | None]:
-        assert out.key is not None  # pages with a key function only
-        graph.fingerprints.last_deps = {}
-        found = out.key()
-        index = graph.index
-        # Each post (its index) with the groups of its fields the key covers, in one int.
-        deps = sorted(
-            index[d] * 64 + bits for d, bits in graph.fingerprints.last_deps.items() if d in index
-        )
-        return found, deps if found is not None else None
-
-    return key
+def key_of(out: Output, graph: Graph) -> tuple[str | None, list[int] | None]:
+    """A page's key, and the posts it was made from (None with no key)."""
+    assert out.key is not None  # pages with a key function only
+    graph.fingerprints.last_deps = {}
+    found = out.key()
+    index = graph.index
+    # Each post (its index) with the groups of its fields the key covers, in one int.
+    deps = sorted(
+        index[d] * 64 + bits for d, bits in graph.fingerprints.last_deps.items() if d in index
+    )
+    return found, deps if found is not None else None
 
 
 def to_save(keying: Keying, entries: dict[str, FileEntry]) -> list[tuple[str, object]]:
